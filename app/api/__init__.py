@@ -1,0 +1,25 @@
+"""The JSON API (flask-smorest). Views stay thin: parse, call a service, serialise."""
+from functools import wraps
+
+from app.auth.policy import requires
+
+
+def register_api(app):
+    from app.api import audit, auth, health, partner, retailers, users
+    from app.extensions import api
+
+    for module in (health, auth, retailers, users, partner, audit):
+        api.register_blueprint(module.blp)
+    _tag_doc_views(app)
+
+
+def _tag_doc_views(app):
+    """The OpenAPI document and its interactive page are public (assets served locally)."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.startswith("api-docs."):
+            @requires("public")
+            @wraps(view)
+            def wrapped(*args, _view=view, **kwargs):
+                return _view(*args, **kwargs)
+
+            app.view_functions[endpoint] = wrapped

@@ -1,0 +1,140 @@
+"""Loading the Huai'an demo city into the database, in one transaction.
+
+The data comes from :mod:`app.demo.generator` (pure and deterministic for a seed); this module
+only writes it. Loading refuses when data exists, unless ``reset`` is given: then everything but
+the audit trail is deleted first, in the same transaction, so a load is all or nothing."""
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, func, insert, select
+
+from app.audit.services import record
+from app.auth.models import ApiToken, LoginAttempt, SecurityEvent, User, UserSession, user_retailers
+from app.auth.services import _sha256, hash_password
+from app.extensions import db
+from app.org.models import OrgUnit
+from app.org.services import ensure_units
+from app.retailers.identity import id_hash
+from app.retailers.models import Operator, Retailer
+from app.retailers.pinyin import initials
+
+DEMO_PASSWORD = "Demo-2026"
+CHUNK = 1000
+
+
+class DemoDataExists(Exception):
+    pass
+
+
+@dataclass
+class LoadResult:
+    retailers: int
+    operators: int
+    users: int
+    logins: list = field(default_factory=list)  # (username, role, unit, note)
+    partner_tokens: list = field(default_factory=list)  # (username, token)
+
+
+def has_data() -> bool:
+    return bool(db.session.scalar(select(func.count(Retailer.id)))) or bool(
+        db.session.scalar(select(func.count(User.id))))
+
+
+def _wipe():
+    """Delete all domain data (children first). The audit trail is append-only and stays."""
+    from app.models_registry import tables_to_wipe
+
+    for table in tables_to_wipe():
+        db.session.execute(delete(table))
+    for model in (UserSession, ApiToken, LoginAttempt, SecurityEvent):
+        db.session.execute(delete(model))
+    db.session.execute(delete(user_retailers))
+    db.session.execute(delete(User))
+    db.session.execute(delete(Retailer))
+    db.session.execute(delete(Operator))
+
+
+def demo_token(seed: int, username: str) -> str:
+    return "crd_demo_" + hashlib.sha256(f"{seed}:{username}".encode()).hexdigest()[:32]
+
+
+def load(seed: int, n_retailers: int, *, reset: bool = False, today: date | None = None, progress=None) -> LoadResult:
+    from app.demo.generator import generate_city
+
+    today = today or date(2026, 11, 29)
+    if has_data():
+        if not reset:
+            raise DemoDataExists()
+        _wipe()
+    units = ensure_units()
+    city = generate_city(seed=seed, n_retailers=n_retailers, today=today)
+    if progress:
+        progress.update(0)
+
+    # Operators: one per distinct ID number, in first-seen order (deterministic).
+    op_rows, op_index = [], {}
+    for r in city.retailers:
+        key = r["operator_id_number"]
+        if key not in op_index:
+            op_index[key] = len(op_rows)
+            op_rows.append({"id_hash": id_hash(key), "name": r["operator_name"]})
+    op_ids = []
+    for start in range(0, len(op_rows), CHUNK):
+        op_ids.extend(db.session.scalars(
+            insert(Operator).returning(Operator.id, sort_by_parameter_order=True), op_rows[start:start + CHUNK]))
+
+    rows = []
+    for r in city.retailers:
+        rows.append({
+            "licence_no": r["licence_no"], "shop_name": r["shop_name"], "name_initials": initials(r["shop_name"]),
+            "operator_id": op_ids[op_index[r["operator_id_number"]]], "operator_name": r["operator_name"],
+            "phone": r["phone"], "address": r["address"], "lat": r["lat"], "lng": r["lng"],
+            "unit_id": units[r["county_code"]].id, "market_type": r["market_type"],
+            "business_format": r["business_format"], "licence_issued_on": r["licence_issued_on"],
+            "licence_expires_on": r["licence_expires_on"], "status": r["status"], "tier": r["tier"],
+            "version": 1,
+        })
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(Retailer), rows[start:start + CHUNK])
+        if progress:
+            progress.update(len(rows[start:start + CHUNK]))
+
+    # Users: the same demo password for every account (hashed once).
+    pw_hash = hash_password(DEMO_PASSWORD)
+    licence_ids = dict(db.session.execute(select(Retailer.licence_no, Retailer.id)).all())
+    result = LoadResult(retailers=len(rows), operators=len(op_rows), users=len(city.users))
+    for u in city.users:
+        unit = units[u["county_code"]] if u.get("county_code") else None
+        if unit is None and u["role"] == "supervisor":
+            unit = units["320800"]  # the city-level supervisor
+        user = User(username=u["username"], display_name=u["display_name"], role=u["role"], unit=unit,
+                    password_hash=pw_hash, must_change_password=False, is_enabled=True)
+        db.session.add(user)
+        db.session.flush()
+        links = [licence_ids[n] for n in u.get("retailer_licence_nos") or []]
+        if links:
+            db.session.execute(insert(user_retailers), [{"user_id": user.id, "retailer_id": rid} for rid in links])
+        if u["role"] == "partner":
+            raw = demo_token(seed, user.username)
+            db.session.add(ApiToken(user_id=user.id, name="demo", prefix=raw[:12], token_hash=_sha256(raw)))
+            result.partner_tokens.append((user.username, raw))
+    result.logins = _pick_logins(city.users)
+    record("demo.load", "system", None, after={"seed": seed, "retailers": len(rows), "operators": len(op_rows),
+                                               "users": len(city.users), "reset": reset})
+    return result
+
+
+def _pick_logins(users):
+    """One example account per role (and per kind of supervisor) to print."""
+    wanted, seen = [], set()
+    for u in users:
+        key = (u["role"], bool(u.get("county_code")) if u["role"] == "supervisor" else None)
+        if u["username"] in ("retailer_demo", "retailer_multi") or key not in seen:
+            seen.add(key)
+            wanted.append((u["username"], u["role"], u.get("county_code") or "-", u["display_name"]))
+    return wanted
+
+
+def units_by_code():
+    return {u.code: u for u in db.session.scalars(select(OrgUnit))}

@@ -1,0 +1,10 @@
+"""Tables that later parts of the domain add, in the order the demo reset must delete them
+(children first). Each part that adds tables appends to WIPE_ORDER."""
+from app.extensions import db
+
+# Names of tables to delete before users/retailers/operators on a demo reset.
+WIPE_ORDER: list[str] = []
+
+
+def tables_to_wipe():
+    return [db.metadata.tables[name] for name in WIPE_ORDER if name in db.metadata.tables]
