@@ -53,6 +53,8 @@ def import_models():
     """Import every model module so SQLAlchemy (and Alembic autogenerate) know all tables."""
     import app.audit.models  # noqa: F401
     import app.auth.models  # noqa: F401
+    import app.credit.models  # noqa: F401
+    import app.evaluation.models  # noqa: F401
     import app.org.models  # noqa: F401
     import app.retailers.models  # noqa: F401
 

@@ -3,7 +3,10 @@
 from app.extensions import db
 
 # Names of tables to delete before users/retailers/operators on a demo reset.
-WIPE_ORDER: list[str] = []
+WIPE_ORDER: list[str] = [
+    "evaluation_rows", "evaluation_runs", "grade_changes", "event_cursors", "retailer_grades",
+    "credit_record_events", "credit_records", "catalogue_versions", "policy_versions",
+]
 
 
 def tables_to_wipe():
