@@ -37,12 +37,12 @@ system-deps:
 	fi
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d app/translations
+	@$(BIN)/pybabel compile -d app/translations >/dev/null
 
 # Re-extract messages and merge them into the catalogues (for developers; prints what is untranslated).
 i18n: $(STAMP)
 	$(BIN)/python tools/i18n_merge.py
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations >/dev/null
 
 migrate: install
 	$(FLASK) db upgrade

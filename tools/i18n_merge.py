@@ -16,7 +16,6 @@ def main():
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
                     "-k", "_l", "-k", "N_", "--no-location", "--sort-output", "-o", str(POT), "."],
                    check=True, capture_output=True, cwd=ROOT)
-    template = read_po(POT.open("rb"))
     sys.path.insert(0, str(ROOT / "tools"))
     from zh_seed import ZH
 
@@ -29,11 +28,14 @@ def main():
         else:
             from babel.messages.catalog import Catalog
             catalog = Catalog(locale=locale, project="credit", fuzzy=False)
+        template = read_po(POT.open("rb"))  # fresh per locale: update() shares message objects
         catalog.update(template, no_fuzzy_matching=True)
         for message in catalog:
             if not message.id:
                 continue
-            if locale == "zh_Hans_CN" and not message.string:
+            if locale == "en":
+                message.string = ""  # English is the source language: msgid is the text
+            elif not message.string:
                 message.string = ZH.get(message.id, "")
                 if not message.string:
                     missing += 1

@@ -88,7 +88,7 @@ ZH = {
 'Your county': '本县区',
 'licences': '户',
 'active': '正常经营',
-'Licence number, name or pinyin initials (e.g. hxbl)': '许可证号、店名或拼音首字母（如 hxbl）',
+'Licence number, name or pinyin initials (e.g. hxbl)': '许可证号、店名或拼音首字母',
 'Search': '搜索',
 'Signed in as': '当前用户',
 'Your password has been changed.': '密码已修改。',
