@@ -1,5 +1,5 @@
 """Flask-Babel set-up: Chinese (zh_Hans_CN) by default, English on request."""
-from flask import request
+from flask import has_request_context, request
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ SUPPORTED = ("zh_Hans_CN", "en")
 
 
 def select_locale():
+    if not has_request_context():
+        return "zh_Hans_CN"  # command line: Chinese, like the interface
     choice = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if choice in SUPPORTED:
         return choice

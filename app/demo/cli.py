@@ -16,10 +16,11 @@ demo_cli = AppGroup("demo", help="The Huai'an demo city.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when data already exists")
 def demo_load(seed, n_retailers, reset, if_empty):
     """Load ~20,000 realistic retailers, users for every role and their history, in one transaction."""
-    from app.demo.loader import DEMO_PASSWORD, DemoDataExists, has_data, load
+    from app.demo.loader import DemoDataExists, has_data, load
 
     if if_empty and not reset and has_data():
         click.echo("demo data already loaded; nothing to do (use --reset to rebuild)")
+        _print_logins(seed)
         return
     try:
         with click.progressbar(length=n_retailers, label="loading retailers") as bar:
@@ -35,9 +36,40 @@ def demo_load(seed, n_retailers, reset, if_empty):
         raise
     click.echo(f"loaded {result.retailers} retailers, {result.operators} operators, {result.users} users "
                f"(seed {seed})")
+    _print_logins(seed)
+
+
+@demo_cli.command("logins")
+@click.option("--seed", default=2026, show_default=True, help="The seed the demo was loaded with (for tokens)")
+def demo_logins(seed):
+    """Print the demo accounts (one per role) and the partners' demo API tokens."""
+    _print_logins(seed)
+
+
+def _print_logins(seed):
+    from sqlalchemy import select
+
+    from app.auth.models import ApiToken, User
+    from app.demo.loader import DEMO_PASSWORD, demo_token
+
+    users = list(db.session.scalars(select(User).order_by(User.id)))
+    shown, seen = [], set()
+    for user in users:
+        key = (user.role, user.is_city_level if user.role == "supervisor" else None)
+        if user.username in ("retailer_demo", "retailer_multi") or key not in seen:
+            seen.add(key)
+            shown.append(user)
     click.echo("")
-    click.echo(f"Demo logins (password for every account: {DEMO_PASSWORD})")
-    for username, role, unit, name in result.logins:
-        click.echo(f"  {username:<16} {role:<11} {unit:<7} {name}")
-    for username, token in result.partner_tokens:
-        click.echo(f"  API token for {username}: {token}")
+    click.echo(f"Demo logins (password for every demo account: {DEMO_PASSWORD})")
+    for user in shown:
+        unit = user.unit.name if user.unit else "-"
+        click.echo(f"  {user.username:<18} {user.role:<11} {unit:<10} {user.display_name}")
+    click.echo("  (more: every county has sup_<county>, insp_<county>_<n>, mkt_<county>_<n>; "
+               "counties: qjp ha hy hz ls xy jh kfq)")
+    for user in users:
+        if user.role == "partner":
+            raw = demo_token(seed, user.username)
+            known = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                              ApiToken.prefix == raw[:12])).first()
+            if known is not None and known.revoked_at is None:
+                click.echo(f"  API token for {user.username}: {raw}")

@@ -1,0 +1,68 @@
+"""`flask demo load`: 2,000 retailers load, deterministically for a seed; a second load refuses or resets."""
+import hashlib
+
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.extensions import db
+from app.org.models import OrgUnit
+from app.retailers.models import Operator, Retailer
+
+
+def _digest():
+    rows = db.session.execute(
+        select(Retailer.licence_no, Retailer.shop_name, Retailer.operator_name, Retailer.phone, Retailer.address,
+               Retailer.lat, Retailer.lng, OrgUnit.code, Retailer.market_type, Retailer.business_format,
+               Retailer.licence_issued_on, Retailer.licence_expires_on, Retailer.status, Retailer.tier,
+               Operator.id_hash)
+        .join(OrgUnit, Retailer.unit_id == OrgUnit.id).join(Operator, Retailer.operator_id == Operator.id)
+        .order_by(Retailer.licence_no)).all()
+    users = db.session.execute(select(User.username, User.role, User.display_name).order_by(User.username)).all()
+    return hashlib.sha256(repr((rows, users)).encode()).hexdigest()
+
+
+def test_demo_load_2000_is_deterministic_and_refuses_a_second_load(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load", "--seed", "7", "--retailers", "2000"])
+    assert first.exit_code == 0, first.output
+    assert "loaded 2000 retailers" in first.output
+    assert "Demo-2026" in first.output and "admin" in first.output and "retailer_demo" in first.output
+    assert db.session.scalar(select(func.count(Retailer.id))) == 2000
+    # every role has users; the ID numbers are not stored in clear
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == {"admin", "supervisor", "inspector", "marketer", "retailer", "partner"}
+    digest_a = _digest()
+    assert all(len(h) == 64 for h in db.session.scalars(select(Operator.id_hash)))
+
+    again = runner.invoke(args=["demo", "load", "--seed", "7", "--retailers", "2000"])
+    assert again.exit_code == 2 and "--reset" in again.output
+    assert db.session.scalar(select(func.count(Retailer.id))) == 2000  # nothing half-loaded
+
+    idle = runner.invoke(args=["demo", "load", "--if-empty", "--seed", "7", "--retailers", "2000"])
+    assert idle.exit_code == 0 and "already loaded" in idle.output and "Demo-2026" in idle.output
+
+    reset = runner.invoke(args=["demo", "load", "--reset", "--seed", "7", "--retailers", "2000"])
+    assert reset.exit_code == 0, reset.output
+    db.session.expire_all()
+    assert _digest() == digest_a  # same seed, same city
+
+    other = runner.invoke(args=["demo", "load", "--reset", "--seed", "8", "--retailers", "2000"])
+    assert other.exit_code == 0
+    db.session.expire_all()
+    assert _digest() != digest_a
+
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0, verify.output
+
+
+def test_demo_users_can_sign_in(app):
+    from tests.conftest import Session
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load", "--seed", "7", "--retailers", "300"]).exit_code == 0
+    s = Session(app.test_client())
+    assert s.login("retailer_demo", "Demo-2026").status_code == 302
+    s.csrf()
+    mine = s.get("/api/me/retailers").get_json()
+    assert len(mine) >= 1
+    assert all("operator_id" not in r for r in mine)
