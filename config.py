@@ -105,4 +105,14 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
 
 
-CONFIGS = {"development": Config, "production": Config, "testing": TestingConfig}
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

@@ -290,6 +290,15 @@ def reset_password(user: User, *, actor=None, new_password: str | None = None) -
     return temp
 
 
+def set_locale(user: User, lang: str) -> None:
+    """Remember the user's interface language."""
+    if user.locale == lang:
+        return
+    before = user.locale
+    user.locale = lang
+    record("user.set_locale", "user", user.id, before={"locale": before}, after={"locale": lang}, actor=user)
+
+
 def change_own_password(user: User, current: str, new: str, confirm: str) -> None:
     errors: dict = {}
     if not check_password_hash(user.password_hash, current or ""):

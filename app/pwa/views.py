@@ -80,7 +80,7 @@ def set_language():
     if lang not in SUPPORTED:
         lang = "zh_Hans_CN"
     if current_user.is_authenticated:
-        current_user.locale = lang
+        services.set_locale(current_user, lang)
         db.session.commit()
     response = redirect(_safe_next(request.form.get("next")) or url_for("pwa.home"))
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
