@@ -33,6 +33,7 @@ def configure_app(app, config_name, overrides):
 def configure_logging(app):
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def configure_extensions(app):
@@ -57,6 +58,13 @@ def import_models():
     import app.evaluation.models  # noqa: F401
     import app.org.models  # noqa: F401
     import app.retailers.models  # noqa: F401
+    import app.storage.models  # noqa: F401
+    import app.inspections.models  # noqa: F401
+    import app.scheduling.models  # noqa: F401
+    import app.commitments.models  # noqa: F401
+    import app.repair.models  # noqa: F401
+    import app.notices.models  # noqa: F401
+    import app.reports.models  # noqa: F401
 
 
 def configure_i18n(app):
