@@ -5,6 +5,7 @@ The default database is an SQLite file under ``instance/``; set ``DATABASE_URL``
 (e.g. ``postgresql+psycopg://user@host/db``) for PostgreSQL.
 """
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,6 +96,31 @@ class Config:
     # Service-worker cache version: bump to invalidate the app shell on phones.
     APP_SHELL_VERSION = os.environ.get("APP_SHELL_VERSION", "v1")
 
+    # Field inspections (docs/inspections.md).
+    # A check-in farther than this from the registered shop is flagged and needs a reason.
+    INSPECTION_GEOFENCE_METRES = int(os.environ.get("INSPECTION_GEOFENCE_METRES", "200"))
+    # How old an offline capture may be when it reaches the server (started_at), in days.
+    INSPECTION_MAX_AGE_DAYS = int(os.environ.get("INSPECTION_MAX_AGE_DAYS", "30"))
+    # The on-site checklist (现场检查): code, English label (translated through the catalogue; a
+    # custom item may add "label_zh"), and the indicator a failed item suggests (None: no indicator).
+    INSPECTION_CHECKLIST = [
+        {"code": "licence_displayed", "label": "Licence displayed in the shop", "indicator": "ZM09"},
+        {"code": "minors_sign", "label": "\"No sales to minors\" sign visible", "indicator": "ZM08"},
+        {"code": "price_marks", "label": "Prices clearly marked", "indicator": None},
+        {"code": "purchase_channel", "label": "Bought from the local wholesaler (purchase records, invoices)",
+         "indicator": "ZM03"},
+        {"code": "shelves_genuine", "label": "No counterfeit, smuggled or illegal cigarettes on the shelves",
+         "indicator": "ZM01"},
+        {"code": "carton_codes", "label": "Carton codes intact and issued to this shop", "indicator": "ZM11"},
+        {"code": "licence_details", "label": "Licence details match the shop (name, operator, address)",
+         "indicator": "ZM10"},
+    ]
+
+    # Uploaded photos and signatures (app.storage): files under UPLOAD_DIR (default <instance>/uploads).
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR")
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+    UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", str(40_000_000)))
+
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
@@ -103,6 +129,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Uploaded photos of a test run go to a temporary directory, never into instance/.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or tempfile.mkdtemp(prefix="credit-test-uploads-")
 
 
 class DevelopmentConfig(Config):

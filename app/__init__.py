@@ -8,7 +8,8 @@ from config import CONFIGS, DEFAULT_SECRET_KEY, INSTANCE_DIR
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    instance_path = os.environ.get("INSTANCE_PATH") or str(INSTANCE_DIR)  # read at call time (tests set it)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=False)
     configure_app(app, config_name, overrides)
     configure_logging(app)
     configure_extensions(app)

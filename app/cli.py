@@ -173,3 +173,24 @@ def register_cli(app):
 
     for group in (users_cli, tokens_cli, audit_cli, org_cli, demo_cli):
         app.cli.add_command(group)
+
+    from app.scheduling.cli import schedule_cli
+
+    app.cli.add_command(schedule_cli)
+
+    from app.inspections.cli import inspections_cli
+
+    app.cli.add_command(inspections_cli)
+
+    from app.credit.cli import credit_cli
+
+    app.cli.add_command(credit_cli)
+
+    from app.evaluation.cli import evaluate_cli
+
+    app.cli.add_command(evaluate_cli)
+
+    from app.commitments.cli import commitments_cli, notices_cli
+
+    app.cli.add_command(commitments_cli)
+    app.cli.add_command(notices_cli)

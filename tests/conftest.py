@@ -41,8 +41,8 @@ def database_url():
         pytest.exit(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}", returncode=3)
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    db.session.remove()
-    db.engine.dispose() if db.engine else None
+    # The app fixture (torn down first) already removed the session and disposed of the engine;
+    # there is no app context here any more. WITH (FORCE) ends any connection left over.
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -77,24 +77,33 @@ def _table_names():
     return [t.name for t in reversed(db.metadata.sorted_tables)]
 
 
-@pytest.fixture(autouse=True)
-def clean_db(request):
-    """Empty every table after each test (the audit trigger is bypassed only here, as superuser)."""
-    yield
-    if "app" not in request.fixturenames:
-        return
+def wipe_database(keep=()):
+    """Empty every table but those in ``keep`` (the audit trigger is bypassed only here, as superuser)."""
     db.session.rollback()
     db.session.remove()
-    names = _table_names()
+    names = [n for n in _table_names() if n not in keep]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET session_replication_role = replica"))
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            if keep:
+                for n in names:
+                    conn.execute(text(f'DELETE FROM "{n}"'))
+            else:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
             conn.execute(text("SET session_replication_role = DEFAULT"))
         else:
             for n in names:
                 conn.execute(text(f'DELETE FROM "{n}"'))
     limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def clean_db(request):
+    """Empty every table after each test."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    wipe_database()
 
 
 @pytest.fixture

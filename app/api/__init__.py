@@ -6,10 +6,22 @@ from app.auth.policy import requires
 
 def register_api(app):
     from app.api import audit, auth, health, partner, retailers, users
+    from app.api import scheduling
+    from app.api import me_credit
     from app.extensions import api
 
-    for module in (health, auth, retailers, users, partner, audit):
+    for module in (health, auth, retailers, users, partner, audit, scheduling, me_credit):
         api.register_blueprint(module.blp)
+    from app.api import evaluations
+
+    api.register_blueprint(evaluations.blp)
+    api.register_blueprint(evaluations.public_blp)
+    from app.api import inspections
+
+    api.register_blueprint(inspections.blp)
+    from app.api import credit
+
+    api.register_blueprint(credit.blp)
     _tag_doc_views(app)
 
 

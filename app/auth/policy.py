@@ -38,6 +38,29 @@ ACTIONS: dict[str, Rule] = {
     "audit.read": Rule(frozenset({"admin"})),
     "me.retailers": Rule(frozenset({"retailer"})),
     "partner.api": Rule(frozenset({"partner"}), token=True),
+    # credit records, live grades, catalogue and policy versions (app/credit)
+    "credit.read": Rule(STAFF),
+    "credit.record": Rule(frozenset({"admin", "supervisor", "marketer"})),
+    "credit.decide": Rule(frozenset({"admin", "supervisor"})),
+    "catalogue.manage": Rule(frozenset({"admin"})),
+    # retailer side (issue 6): own credit, commitment, repair, objections, report; supervisors decide
+    "me.credit": Rule(frozenset({"retailer"})),
+    "notices.read": Rule(frozenset({"admin", "supervisor", "inspector", "marketer", "retailer"})),
+    "repairs.decide": Rule(frozenset({"supervisor"})),
+    "evidence.read": Rule(frozenset({"supervisor", "retailer"})),
+    "commitments.admin": Rule(frozenset({"admin"})),
+    # quarterly evaluation 综合评价 (issue 3): runs city-wide, rows by county; manage = city level only
+    "evaluation.read": Rule(frozenset({"admin", "supervisor"})),
+    "evaluation.manage": Rule(frozenset({"admin", "supervisor"})),
+    # inspection scheduling (issue 5)
+    "plans.read": Rule(frozenset({"admin", "supervisor"})),
+    "plans.write": Rule(frozenset({"supervisor"})),
+    "visits.mine": Rule(frozenset({"inspector"})),
+    "visits.complete": Rule(frozenset({"inspector"})),
+    "scheduling.policy": Rule(frozenset({"admin"})),
+    # field inspections (issue 4): county inspectors record and read; supervisors read
+    "inspections.read": Rule(frozenset({"admin", "supervisor", "inspector"})),
+    "inspections.write": Rule(frozenset({"inspector"})),
 }
 
 _ENDPOINT_ACTIONS: dict[str, str] = {}
@@ -113,7 +136,7 @@ def _retailer_clause(user, action):
         if user.is_city_level:
             return true()
         return Retailer.unit_id == user.unit_id
-    if user.role == "retailer" and action == "me.retailers":
+    if user.role == "retailer" and action in ("me.retailers", "me.credit"):
         return Retailer.id.in_(select(user_retailers.c.retailer_id).where(user_retailers.c.user_id == user.id))
     return false()
 
@@ -128,7 +151,137 @@ def _token_clause(user, action):
     return true() if user.role == "admin" else false()
 
 
-_CLAUSES = {"Retailer": _retailer_clause, "User": _user_clause, "ApiToken": _token_clause}
+def _plan_clause(user, action):
+    from app.scheduling.models import InspectionPlan
+
+    if user.role == "admin":
+        return true()
+    if user.role == "supervisor":
+        return true() if user.is_city_level else InspectionPlan.unit_id == user.unit_id
+    return false()
+
+
+def _visit_clause(user, action):
+    from app.scheduling.models import Visit
+
+    if user.role == "admin" and action == "plans.read":
+        return true()
+    if user.role == "supervisor":
+        return true() if user.is_city_level else Visit.unit_id == user.unit_id
+    if user.role == "inspector" and action in ("visits.mine", "visits.complete"):
+        mine = (Visit.officer_a_id == user.id) | (Visit.officer_b_id == user.id)
+        return mine & Visit.status.in_(("approved", "done", "missed"))
+    return false()
+
+
+def _own_licences(user):
+    from app.auth.models import user_retailers
+
+    return select(user_retailers.c.retailer_id).where(user_retailers.c.user_id == user.id)
+
+
+def _by_retailer_clause(model_name):
+    """Objects that belong to one licence (repair requests, objections, commitments, evidence):
+    supervisors reach their county's (city level: all), a retailer only its own licences'."""
+
+    def clause_fn(user, action):
+        from app.retailers.models import Retailer
+
+        model = _retailer_side_models()[model_name]
+        if user.role == "supervisor" and action in ("repairs.decide", "evidence.read"):
+            if user.is_city_level:
+                return true()
+            return model.retailer_id.in_(select(Retailer.id).where(Retailer.unit_id == user.unit_id))
+        if user.role == "retailer" and action in ("me.credit", "evidence.read"):
+            return model.retailer_id.in_(_own_licences(user))
+        return false()
+
+    return clause_fn
+
+
+def _retailer_side_models():
+    from app.commitments.models import Commitment
+    from app.repair.models import EvidenceFile, Objection, RepairRequest
+
+    return {"RepairRequest": RepairRequest, "Objection": Objection, "Commitment": Commitment,
+            "EvidenceFile": EvidenceFile}
+
+
+def _notice_clause(user, action):
+    from app.notices.models import Notice
+
+    return Notice.user_id == user.id
+
+
+_CLAUSES = {"Retailer": _retailer_clause, "User": _user_clause, "ApiToken": _token_clause,
+            "RepairRequest": _by_retailer_clause("RepairRequest"), "Objection": _by_retailer_clause("Objection"),
+            "Commitment": _by_retailer_clause("Commitment"), "EvidenceFile": _by_retailer_clause("EvidenceFile"),
+            "Notice": _notice_clause}
+_CLAUSES.update({"InspectionPlan": _plan_clause, "Visit": _visit_clause})
+
+
+def _credit_record_clause(user, action):
+    """County staff: records of their county's retailers (city level: all); a retailer: its own
+    licences' records, only through /me actions."""
+    from app.credit.models import CreditRecord
+    from app.retailers.models import Retailer
+
+    if user.role == "admin":
+        return true()
+    if user.role in ("supervisor", "inspector", "marketer"):
+        if user.is_city_level:
+            return true()
+        return CreditRecord.retailer_id.in_(select(Retailer.id).where(Retailer.unit_id == user.unit_id))
+    if user.role == "retailer" and action in ("me.retailers", "me.credit"):
+        return CreditRecord.retailer_id.in_(_own_licences(user))
+    return false()
+
+
+def _credit_versions_clause(user, action):
+    """Catalogue and policy versions: whoever the action's role rule admits reaches every version."""
+    return true()
+
+
+_CLAUSES.update({"CreditRecord": _credit_record_clause, "CatalogueVersion": _credit_versions_clause,
+                 "PolicyVersion": _credit_versions_clause})
+
+
+def _evaluation_run_clause(user, action):
+    """Every supervisor sees the runs (rows are scoped); only the city level runs, reviews, publishes."""
+    if user.role == "admin" or (user.role == "supervisor" and user.is_city_level):
+        return true()
+    if user.role == "supervisor" and action == "evaluation.read":
+        return true()
+    return false()
+
+
+def _evaluation_row_clause(user, action):
+    from app.evaluation.models import EvaluationRow
+
+    if user.role == "admin" or (user.role == "supervisor" and user.is_city_level):
+        return true()
+    if user.role == "supervisor" and action == "evaluation.read":
+        return EvaluationRow.unit_id == user.unit_id
+    return false()
+
+
+_CLAUSES.update({"EvaluationRun": _evaluation_run_clause, "EvaluationRow": _evaluation_row_clause})
+
+
+def _inspection_clause(user, action):
+    """Inspections of the user's county: inspectors read and write, supervisors read (city: all)."""
+    from app.inspections.models import Inspection
+
+    if user.role == "admin":
+        return true() if action == "inspections.read" else false()
+    if user.role == "supervisor" and action == "inspections.read":
+        return true() if user.is_city_level else Inspection.unit_id == user.unit_id
+    if user.role == "inspector" and action in ("inspections.read", "inspections.write"):
+        return Inspection.unit_id == user.unit_id
+    return false()
+
+
+_CLAUSES.update({"Inspection": _inspection_clause})
 
 
 def clause(user, action: str, model):

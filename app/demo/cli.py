@@ -36,6 +36,11 @@ def demo_load(seed, n_retailers, reset, if_empty):
         raise
     click.echo(f"loaded {result.retailers} retailers, {result.operators} operators, {result.users} users "
                f"(seed {seed})")
+    if getattr(result, "credit", None):
+        grades = result.credit["grades"]
+        click.echo(f"credit history: {result.credit['records']} records, {result.credit['suspected']} suspected "
+                   "waiting; live grades " + ", ".join(f"{g} {grades.get(g, 0)}" for g in
+                                                      ("AAA", "AA", "A", "B", "C", "D")))
     _print_logins(seed)
 
 

@@ -34,6 +34,7 @@ class LoadResult:
     users: int
     logins: list = field(default_factory=list)  # (username, role, unit, note)
     partner_tokens: list = field(default_factory=list)  # (username, token)
+    credit: dict = field(default_factory=dict)  # credit history: records, suspected, live grades by grade
 
 
 def has_data() -> bool:
@@ -68,6 +69,9 @@ def load(seed: int, n_retailers: int, *, reset: bool = False, today: date | None
             raise DemoDataExists()
         _wipe()
     units = ensure_units()
+    from app.credit.versions import sync_shipped
+
+    sync_shipped()  # the shipped catalogue and policy versions, stored before any record uses them
     city = generate_city(seed=seed, n_retailers=n_retailers, today=today)
     if progress:
         progress.update(0)
@@ -120,6 +124,15 @@ def load(seed: int, n_retailers: int, *, reset: bool = False, today: date | None
             db.session.add(ApiToken(user_id=user.id, name="demo", prefix=raw[:12], token_hash=_sha256(raw)))
             result.partner_tokens.append((user.username, raw))
     result.logins = _pick_logins(city.users)
+    from app.demo.history import load_history
+
+    showcase = [n for u in city.users if u["username"] in ("retailer_demo", "retailer_multi")
+                for n in u.get("retailer_licence_nos") or []]
+    history = load_history(seed, city, today, showcase=showcase)
+    result.credit = {"records": history.records, "suspected": history.suspected, "grades": history.grades}
+    from app.demo.retailer_side import load_retailer_side
+
+    result.credit["retailer_side"] = load_retailer_side(seed, today)
     record("demo.load", "system", None, after={"seed": seed, "retailers": len(rows), "operators": len(op_rows),
                                                "users": len(city.users), "reset": reset})
     return result

@@ -35,15 +35,21 @@ class EvaluationRun(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_runs.id"))
     reason: Mapped[str | None] = mapped_column(Text)  # why a published run was superseded
 
-    rows = relationship("EvaluationRow", back_populates="run", lazy="dynamic")
+    rows = relationship("EvaluationRow", back_populates="run", lazy="dynamic",
+                        primaryjoin="EvaluationRun.id == foreign(EvaluationRow.run_id)")
 
 
 class EvaluationRow(db.Model):
+    """One licence's official grade in a run. No foreign keys (migration 0006): rows are written only by
+    the batch, from the retailers table, for a run made in the same transaction; checking three keys
+    row by row would cost more than the whole batch (docs/evaluation.md). No index on retailer_id
+    either: a licence's rows are found through its runs (a few a year) and the primary key."""
+
     __tablename__ = "evaluation_rows"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_runs.id", ondelete="CASCADE"), primary_key=True)
-    retailer_id: Mapped[int] = mapped_column(ForeignKey("retailers.id"), primary_key=True, index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # evaluation_runs.id
+    retailer_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # retailers.id
+    unit_id: Mapped[int] = mapped_column(Integer)  # org_units.id: the licence's county when evaluated
     score: Mapped[int] = mapped_column(Integer)
     monopoly: Mapped[int] = mapped_column(Integer)
     marketing: Mapped[int] = mapped_column(Integer)
@@ -54,4 +60,5 @@ class EvaluationRow(db.Model):
     rule_kind: Mapped[str | None] = mapped_column(String(16))
     rule_record_id: Mapped[int | None] = mapped_column(Integer)
 
-    run = relationship("EvaluationRun", back_populates="rows")
+    run = relationship("EvaluationRun", back_populates="rows",
+                       primaryjoin="foreign(EvaluationRow.run_id) == EvaluationRun.id")

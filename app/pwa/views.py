@@ -173,6 +173,9 @@ def service_worker():
 def _shell_files():
     return [url_for("pwa.offline"), url_for("static", filename="css/app.css"),
             url_for("static", filename="js/app.js"), url_for("static", filename="icons/icon-192.png"),
+            # field inspections (offline): the outbox on every page, the field app's code and style
+            url_for("static", filename="js/outbox.js"), url_for("static", filename="js/inspect.js"),
+            url_for("static", filename="css/inspect.css"),
             url_for("pwa.manifest")]
 
 

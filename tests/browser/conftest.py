@@ -52,9 +52,18 @@ def shot(request):
     return take
 
 
+def click_and_wait(page, selector):
+    """Click something that submits a form or follows a link and wait for the new page.
+
+    Forms marked data-fresh-csrf fetch a fresh token before they submit, so the navigation starts
+    a moment after the click: waiting for "networkidle" alone could read the old page."""
+    with page.expect_navigation():
+        page.click(selector)
+    page.wait_for_load_state("networkidle")
+
+
 def sign_in(page, base, username, password):
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    click_and_wait(page, "button[type=submit]")

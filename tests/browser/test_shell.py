@@ -1,7 +1,7 @@
 """Sign in on a phone-sized screen, Chinese by default, switch to English, and the shell offline."""
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import click_and_wait, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -25,8 +25,7 @@ def test_inspector_signs_in_sees_chinese_switches_to_english_and_works_offline(
     # The page fits the phone: nothing wider than the viewport.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-    page.click("[data-testid=lang-en]")
-    page.wait_for_load_state("networkidle")
+    click_and_wait(page, "[data-testid=lang-en]")
     assert "Signed in as" in page.locator("[data-testid=whoami]").inner_text()
     assert "Inspector" in page.locator("[data-testid=whoami]").inner_text()
     shot(page, "home-en")
@@ -63,8 +62,7 @@ def test_login_page_in_chinese_with_error_kept(live_server, page, make_user, sho
     assert "烟草专卖信用监管平台" in page.content()
     page.fill("input[name=username]", "admin_b")
     page.fill("input[name=password]", "wrong-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    click_and_wait(page, "button[type=submit]")
     assert "用户名或密码错误" in page.content()
     assert page.input_value("input[name=username]") == "admin_b"  # input kept
     shot(page, "login-error")

@@ -6,6 +6,9 @@
  *   again without a network; without one and without a copy, the offline page is shown.
  * - The API is never cached here (its data lives in IndexedDB, owned by page code); queued
  *   captures are in IndexedDB too, so an update of this worker never strands them.
+ * - Field inspections: js/outbox.js, js/inspect.js and css/inspect.css are part of the shell; the
+ *   /inspect page itself is kept like any page seen (it carries a CSRF token, so it is never
+ *   precached: the outbox fetches a fresh token before sending).
  */
 const VERSION = "{{ version }}";
 const SHELL_CACHE = "shell-" + VERSION;
@@ -39,6 +42,8 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || request.method !== "GET") return;
   if (url.pathname.startsWith("/api/")) return;
+  // Generated documents (inspection records as PDF) are fetched fresh and never kept.
+  if (url.pathname.endsWith(".pdf")) return;
 
   if (isPage(request)) {
     event.respondWith(

@@ -1,0 +1,32 @@
+"""The scheduling objects the access matrix needs (tests/auth/test_access_matrix.py): a draft plan
+and an approved plan in the owner's county, made once per world."""
+from datetime import timedelta
+
+from app.auth.models import User
+from app.extensions import db
+from tests.conftest import COUNTY
+
+
+def sched(w, key):
+    if "sched" not in w:
+        from app.scheduling import services
+        from tests.scheduling.conftest import next_month_start
+
+        sup = w["users"]["sup_county"]
+        start = next_month_start()
+        # The approved plan first, with the county's two inspectors (so "inspector" has a visit);
+        # then two more inspectors, so the later draft can send another pair (never the same twice).
+        approved = services.create_plan(sup, COUNTY, "month", start)
+        services.approve(approved, sup)
+        db.session.commit()
+        for k in range(2):
+            db.session.add(User(username=f"sched_insp_{k}", display_name="检查员", role="inspector",
+                                unit_id=w["users"]["inspector"].unit_id, password_hash="x", is_enabled=True))
+        db.session.commit()
+        later = (start + timedelta(days=40)).replace(day=1)
+        draft = services.create_plan(sup, COUNTY, "month", later)
+        db.session.commit()
+        mine = next(v for v in approved.visits if w["users"]["inspector"].id in (v.officer_a_id, v.officer_b_id))
+        w["sched"] = {"plan": draft.id, "visit": draft.visits[0].id, "approved_visit": mine.id,
+                      "draw": draft.draws[0].id, "week": (start + timedelta(days=14)).isoformat()}
+    return w["sched"][key]
