@@ -26,6 +26,7 @@ import datetime as dt
 import os
 import random
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -534,6 +535,7 @@ def bench_sqlite(args):
         spot_check(db, run, catalogues, policy, 200)
         db.session.remove()
         db.engine.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

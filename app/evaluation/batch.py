@@ -304,14 +304,20 @@ def rows_sql(dialect: str, policy: GradePolicy) -> str:
         if s.pg:  # LATERAL: a nested loop over `outer` by construction; OFFSET 0 keeps it one
             return (f"FROM outer_ o CROSS JOIN LATERAL (SELECT {select}{_counting_from(where)} "
                     f"AND cr.retailer_id = o.retailer_id {group} OFFSET 0) x")
-        return (f"FROM (SELECT cr.retailer_id, {select}{_counting_from(where)} "
-                f"AND cr.retailer_id IN (SELECT retailer_id FROM outer_) {group}) x")
+        # SQLite: CROSS JOIN makes `outer_` the outer loop, the licence index the inner one
+        source = _counting_from(where + " AND cr.retailer_id = o.retailer_id").replace(
+            "FROM credit_records cr",
+            "FROM outer_ o CROSS JOIN credit_records cr INDEXED BY ix_credit_records_retailer_status", 1)
+        return f"FROM (SELECT cr.retailer_id, {select}{source} {group}) x"
 
     mixed = by_licence(f"cr.operator_id, MIN(CASE WHEN {veto} THEN {veto_key} END) AS veto_key, "
                        f"MIN(CASE WHEN {cap} THEN {cap_key} END) AS cap_key", " AND t.ok = 1",
                        "GROUP BY cr.operator_id" if s.pg else "GROUP BY cr.retailer_id, cr.operator_id")
     bonuses = by_licence("cr.id, cr.decided_on, t.dim, t.points", " AND t.ok = 1 AND t.is_bonus = 1")
     licence = "o.retailer_id" if s.pg else "x.retailer_id"
+    every_record = _counting_from()
+    if not s.pg:  # one sequential pass and a sort, rather than the licence index and a row lookup per record
+        every_record = every_record.replace("FROM credit_records cr", "FROM credit_records cr NOT INDEXED", 1)
     return f"""
 INSERT INTO evaluation_rows (run_id, retailer_id, unit_id, score, monopoly, marketing, social,
                              score_grade, grade, previous_grade, rule_kind, rule_record_id)
@@ -323,7 +329,7 @@ WITH own AS {materialized}(
            MIN(CASE WHEN {cap} THEN {cap_key} END) AS cap_key,
            MIN(CASE WHEN {veto} THEN cr.operator_id END) AS veto_op, MAX(CASE WHEN {veto} THEN cr.operator_id END) AS veto_op2,
            MIN(CASE WHEN {cap} THEN cr.operator_id END) AS cap_op, MAX(CASE WHEN {cap} THEN cr.operator_id END) AS cap_op2
-    {_counting_from()}
+    {every_record}
     GROUP BY cr.retailer_id
 ),
 op AS (
