@@ -117,6 +117,19 @@ def redraw_plan(data, plan_id):
     return plan_dict(plan)
 
 
+@blp.route("/plans/<int:plan_id>/discard", methods=["POST"])
+@requires("plans.write")
+@blp.arguments(RedrawSchema)
+@blp.response(200)
+def discard_plan(data, plan_id):
+    """Discard a draft plan, with a recorded reason (its visits cancelled, its draw void and revealed),
+    e.g. to plan the county for another period: plans of one county never overlap."""
+    plan = policy.get_or_404(current_user, "plans.write", InspectionPlan, plan_id)
+    services.discard(plan, current_user, data["reason"])
+    db.session.commit()
+    return plan_dict(plan)
+
+
 @blp.route("/visits/<int:visit_id>", methods=["PATCH"])
 @requires("plans.write")
 @blp.arguments(VisitMoveSchema)

@@ -40,9 +40,12 @@ def notices_consume():
 
 @notices_cli.command("deadlines")
 def notices_deadlines():
-    """Warn supervisors of repair requests and objections near or past their deadline."""
+    """Warn supervisors of repair requests and objections near or past their deadline, and retailers
+    (and, once overdue, supervisors) of rectifications near or past theirs."""
+    from app.notices.services import warn_rectifications
     from app.repair.services import warn_deadlines
 
     n = warn_deadlines()
+    r = warn_rectifications()
     db.session.commit()
-    click.echo(f"warnings {n}")
+    click.echo(f"warnings {n}, rectifications {r}")

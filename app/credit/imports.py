@@ -227,8 +227,8 @@ def check(data: bytes, *, actor) -> tuple[ImportResult, list[dict]]:
                 decided_on=parsed["decided_on"], description=values["description"], today=today, cats=cats)
             for fname, messages in errors.items():
                 column = FIELD_COLUMN.get(fname, fname)
-                if column == "decided_on" and not values["decided_on"]:
-                    continue  # already reported as missing
+                if column == "decided_on" and parsed["decided_on"] is None:
+                    continue  # already reported as missing or as not a valid date
                 for message in messages:
                     err(column, message)
             key = (retailer.id, code, parsed["occurred_on"])

@@ -101,11 +101,13 @@ def _snapshot(run: EvaluationRun) -> dict:
 # ---------------------------------------------------------------- run
 
 
-def run(quarter: str, actor=None, progress=None, *, today: dt.date | None = None) -> EvaluationRun:
+def run(quarter: str, actor=None, progress=None, *, today: dt.date | None = None,
+        now: dt.datetime | None = None) -> EvaluationRun:
     """Compute the draft run of a quarter (a new draft, or the open one again: its rows replaced).
 
     Refused for a quarter that has not begun and for a quarter already published (supersede it,
-    with a reason). `progress(stage)` is called after each of STAGES."""
+    with a reason). `progress(stage)` is called after each of STAGES. `now` (naive UTC) stamps the run
+    instead of the clock: a back-dated load such as the demo city's; `today` is the matching local date."""
     quarter, start, as_of = parse_quarter(quarter)
     today = today or local_today()
     if start > today:
@@ -117,18 +119,18 @@ def run(quarter: str, actor=None, progress=None, *, today: dt.date | None = None
             raise ServiceError({"quarter": [_("The evaluation of %(q)s is already published. To correct it, "
                                               "supersede it and give the reason.", q=quarter)]}, status=409)
         target = EvaluationRun(quarter=quarter, as_of=as_of, status="draft",
-                               created_by_id=getattr(actor, "id", None))
+                               created_by_id=getattr(actor, "id", None), created_at=now or utcnow())
         db.session.add(target)
         db.session.flush()
         before = None
     else:
         before = _snapshot(target)
-    _compute(target, actor, progress, today)
+    _compute(target, actor, progress, today, now)
     audit("evaluation.run", "EvaluationRun", target.id, before=before, after=_snapshot(target), actor=actor)
     return target
 
 
-def _compute(target: EvaluationRun, actor, progress, today: dt.date) -> None:
+def _compute(target: EvaluationRun, actor, progress, today: dt.date, now: dt.datetime | None = None) -> None:
     def step(name):
         if progress is not None:
             progress(name)
@@ -156,7 +158,7 @@ def _compute(target: EvaluationRun, actor, progress, today: dt.date) -> None:
     target.retailer_count = count
     target.policy_version = policy.version
     target.catalogue_versions = ",".join(sorted(catalogues))[:128]
-    target.computed_at = utcnow()
+    target.computed_at = now or utcnow()
     target.summary = build_summary(target.id, policy, previous, provisional=target.as_of >= today)
     db.session.flush()
     step("summary")
@@ -186,7 +188,8 @@ def _require_status(target: EvaluationRun, status: str, message: str) -> None:
         raise ServiceError({"status": [message]}, status=409)
 
 
-def review(target: EvaluationRun, actor=None, *, today: dt.date | None = None) -> EvaluationRun:
+def review(target: EvaluationRun, actor=None, *, today: dt.date | None = None,
+           now: dt.datetime | None = None) -> EvaluationRun:
     """draft → reviewed (the quarter has ended and the inputs are unchanged)."""
     today = today or local_today()
     _require_status(target, "draft", _("Only a draft run can be reviewed."))
@@ -194,14 +197,15 @@ def review(target: EvaluationRun, actor=None, *, today: dt.date | None = None) -
     _check_inputs(target)
     before = _snapshot(target)
     target.status = "reviewed"
-    target.reviewed_at = utcnow()
+    target.reviewed_at = now or utcnow()
     target.reviewed_by_id = getattr(actor, "id", None)
     db.session.flush()
     audit("evaluation.review", "EvaluationRun", target.id, before=before, after=_snapshot(target), actor=actor)
     return target
 
 
-def publish(target: EvaluationRun, actor=None, *, today: dt.date | None = None) -> EvaluationRun:
+def publish(target: EvaluationRun, actor=None, *, today: dt.date | None = None,
+            now: dt.datetime | None = None) -> EvaluationRun:
     """reviewed → published: opens the objection window; a superseded run is marked so."""
     today = today or local_today()
     _require_status(target, "reviewed", _("Only a reviewed run can be published."))
@@ -217,12 +221,15 @@ def publish(target: EvaluationRun, actor=None, *, today: dt.date | None = None) 
               after={"status": "superseded", "by": target.id, "reason": target.reason}, actor=actor)
     before = _snapshot(target)
     target.status = "published"
-    target.published_at = utcnow()
+    target.published_at = now or utcnow()
     target.published_by_id = getattr(actor, "id", None)
     target.objection_closes_on = today + dt.timedelta(days=objection_days())
     db.session.flush()
     audit("evaluation.publish", "EvaluationRun", target.id, before=before,
           after={**_snapshot(target), "objection_closes_on": target.objection_closes_on}, actor=actor)
+    from app.notices.services import notify_official_grades
+
+    notify_official_grades(target)  # 信息告知: each retailer is told its grade and the objection deadline
     return target
 
 

@@ -299,10 +299,10 @@ def submit(data: dict, *, content_hash: str, actor) -> tuple[Inspection, bool]:
         db.session.add(Interview(inspection_id=inspection.id, kind=interview["kind"],
                                  attendees=interview["attendees"].strip(), statement=interview["statement"].strip(),
                                  commitments=interview["commitments"].strip()))
-    for r in data["rectifications"]:
-        db.session.add(RectificationItem(inspection_id=inspection.id, retailer_id=retailer.id,
-                                         description=r["description"].strip(), deadline=r["deadline"],
-                                         status="open"))
+    ordered = [RectificationItem(inspection_id=inspection.id, retailer_id=retailer.id,
+                                 description=r["description"].strip(), deadline=r["deadline"], status="open")
+               for r in data["rectifications"]]
+    db.session.add_all(ordered)
     for c in data["rectification_checks"]:
         item = check_items[c["item_id"]]
         db.session.add(RectificationCheck(inspection_id=inspection.id, item_id=item.id, result=c["result"],
@@ -312,6 +312,10 @@ def submit(data: dict, *, content_hash: str, actor) -> tuple[Inspection, bool]:
             item.checked_on = occurred_on
             item.checked_by_inspection_id = inspection.id
     db.session.flush()
+    from app.notices.services import notify_rectification
+
+    for item in ordered:  # the retailer is told what to correct and by when (信息告知)
+        notify_rectification(item)
 
     for pos, (_key, u, check_index, violation_index) in enumerate(refs):
         db.session.add(InspectionFile(

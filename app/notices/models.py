@@ -8,7 +8,8 @@ from app.common.time import utcnow
 from app.extensions import db
 
 KINDS = ("grade_changed", "new_record", "interview", "rectification", "repair_decided", "objection_answered",
-         "commitment_renewal", "repair_submitted", "objection_submitted", "deadline", "repair_update")
+         "commitment_renewal", "repair_submitted", "objection_submitted", "deadline", "repair_update",
+         "official_grade")
 
 
 class Notice(db.Model):

@@ -43,7 +43,7 @@ def sms_adapter():
 
 
 SMS_KINDS = {"grade_changed", "repair_decided", "objection_answered", "commitment_renewal", "interview",
-             "rectification"}
+             "rectification", "official_grade"}
 
 
 # ---- writing notices ----------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def consume_record_events(limit: int = 1000) -> int:
             continue
         rec = db.session.get(CreditRecord, ev.record_id)
         retailer = db.session.get(Retailer, rec.retailer_id) if rec else None
-        if retailer is None:
+        if retailer is None or rec.status != "confirmed":  # dismissed or repaired before we got to it
             continue
         from app.repair.credit_link import indicator
 
@@ -174,3 +174,111 @@ def consume_grade_changes(limit: int = 1000) -> int:
                                                                               "events": len(events)}, actor=None)
     return len(events)
 
+
+
+# ---- warning interviews and rectification deadlines (told by scheduling and inspections) ----------------
+
+def notify_interview(visit, *, scheduled: bool = False):
+    """A warning interview (警示约谈) is a visit the retailer must be told of (unlike a random check):
+    once when the task is created (with its deadline), and again when an approved plan fixes the day."""
+    retailer = db.session.get(Retailer, visit.retailer_id)
+    if retailer is None:
+        return
+    if scheduled:
+        notify_retailer(retailer, "interview", N_("Warning interview (警示约谈) scheduled for %(d)s"),
+                        N_("Two officers will hold the interview at your shop that day. Please be there."),
+                        link=f"/me/credit/{retailer.id}", dedupe_key=f"interview:{visit.id}:{visit.planned_on}",
+                        d=visit.planned_on.isoformat())
+    else:
+        notify_retailer(retailer, "interview", N_("A warning interview (警示约谈) will be held by %(d)s"),
+                        N_("Your credit grade fell to B or lower. You will be told the day of the interview."),
+                        link=f"/me/credit/{retailer.id}", dedupe_key=f"interview:{visit.id}",
+                        d=visit.due_on.isoformat())
+
+
+def notify_rectification(item):
+    """A rectification (整改) ordered during an inspection: what, and by when."""
+    retailer = db.session.get(Retailer, item.retailer_id)
+    if retailer is None:
+        return
+    notify_retailer(retailer, "rectification", N_("Rectification ordered: correct it by %(d)s"),
+                    N_("%(what)s. Officers will check it; not correcting it in time is a credit record."),
+                    link=f"/me/credit/{retailer.id}", dedupe_key=f"rect:{item.id}", d=item.deadline.isoformat(),
+                    what=item.description)
+
+
+def warn_rectifications(today=None, soon_days: int = 3) -> int:
+    """Daily: tell retailers of open rectifications due within ``soon_days`` and of those past their
+    deadline (once per item and state); tell the county's supervisors of the overdue ones."""
+    from datetime import timedelta
+
+    from app.common.time import local_today
+    from app.inspections.models import RectificationItem
+
+    today = today or local_today()
+    sent = 0
+    items = db.session.scalars(select(RectificationItem).where(
+        RectificationItem.status == "open", RectificationItem.deadline <= today + timedelta(days=soon_days))
+        .order_by(RectificationItem.id))
+    for item in items:
+        retailer = db.session.get(Retailer, item.retailer_id)
+        if retailer is None:
+            continue
+        if item.deadline < today:
+            notify_retailer(retailer, "rectification", N_("Rectification deadline passed (%(d)s)"),
+                            N_("%(what)s. Correct it now and tell the officers."), link=f"/me/credit/{retailer.id}",
+                            dedupe_key=f"rect:{item.id}:overdue", d=item.deadline.isoformat(), what=item.description)
+            notify_supervisors(retailer, "deadline", N_("Rectification overdue at %(shop)s (deadline %(d)s)"),
+                               N_("To correct: %(what)s"), link=f"/retailers/{retailer.id}",
+                               dedupe_key=f"rect:{item.id}:overdue", shop=retailer.shop_name,
+                               d=item.deadline.isoformat(), what=item.description)
+        else:
+            notify_retailer(retailer, "rectification", N_("Rectification due on %(d)s"),
+                            N_("%(what)s. Correct it by the deadline."), link=f"/me/credit/{retailer.id}",
+                            dedupe_key=f"rect:{item.id}:soon", d=item.deadline.isoformat(), what=item.description)
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+# ---- the published quarterly grade (told to every retailer account of the run) -----------------------
+
+def notify_official_grades(run) -> int:
+    """On publication of a quarterly evaluation run, tell each retailer account its licence's official
+    grade and until when it may object (the day of publication is the day it was told). A superseding
+    run says the grade was corrected. Written in bulk: one query for the accounts, titles rendered
+    once per language and grade."""
+    from app.evaluation.models import EvaluationRow
+
+    rows = db.session.execute(
+        select(User.id, User.locale, Retailer.id, Retailer.phone, EvaluationRow.grade, EvaluationRow.score)
+        .join(user_retailers, user_retailers.c.user_id == User.id)
+        .join(Retailer, Retailer.id == user_retailers.c.retailer_id)
+        .join(EvaluationRow, (EvaluationRow.retailer_id == Retailer.id) & (EvaluationRow.run_id == run.id))
+        .where(User.is_enabled.is_(True)).order_by(User.id, Retailer.id)).all()
+    if not rows:
+        return 0
+    title_msg = (N_("Your official credit grade for %(q)s was corrected: %(g)s") if run.supersedes_id else
+                 N_("Your official credit grade for %(q)s: %(g)s"))
+    body_msg = N_("Score %(s)s. If you think it is wrong, you may object until %(d)s.")
+    closes = run.objection_closes_on.isoformat() if run.objection_closes_on else ""
+    texts = {}
+    notices = []
+    for user_id, locale, retailer_id, phone, grade, score in rows:
+        locale = locale or "zh_Hans_CN"
+        if (locale, grade, score) not in texts:
+            with force_locale(locale):
+                texts[(locale, grade, score)] = (_(title_msg, q=run.quarter, g=grade),
+                                                 _(body_msg, s=score, d=closes))
+        title, body = texts[(locale, grade, score)]
+        notices.append((Notice(user_id=user_id, retailer_id=retailer_id, kind="official_grade", title=title,
+                               body=body, link=f"/me/credit/{retailer_id}", dedupe_key=f"official:{run.id}"),
+                        phone))
+    db.session.add_all([n for n, _p in notices])
+    db.session.flush()
+    adapter = sms_adapter()
+    for notice, phone in notices:
+        if phone:
+            adapter.send(phone, f"【烟草专卖信用】{notice.title}", notice.id)
+    db.session.flush()
+    return len(notices)

@@ -6,7 +6,7 @@ changed id in a URL answers 404, never another licence."""
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth import policy
 from app.auth.policy import requires
@@ -229,9 +229,14 @@ def my_repair_supplement(retailer_id, request_id):
 def notice_centre():
     notices.consume(limit=200)
     db.session.commit()
-    rows = list(db.session.scalars(policy.scope(current_user, "notices.read", select(Notice), Notice)
-                                   .order_by(Notice.id.desc()).limit(200)))
-    return render_template("notices.html", rows=rows, unread=notices.unread_count(current_user))
+    stmt = policy.scope(current_user, "notices.read", select(Notice), Notice)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    per_page = 30
+    pages = max(1, (total + per_page - 1) // per_page)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    rows = list(db.session.scalars(stmt.order_by(Notice.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    return render_template("notices.html", rows=rows, unread=notices.unread_count(current_user), page=page,
+                           pages=pages, total=total)
 
 
 @bp.route("/notices/<int:notice_id>/read", methods=["POST"])
@@ -334,15 +339,19 @@ def supervise_objection(objection_id):
     if request.method == "POST":
         try:
             repair.answer_objection(obj, current_user, upheld=request.form.get("decision") == "uphold",
-                                    answer=request.form.get("answer", ""))
+                                    answer=request.form.get("answer", ""),
+                                    dismiss_ids=request.form.getlist("dismiss"))
             db.session.commit()
             flash(_("Saved."), "ok")
             return redirect(url_for("pwa.supervise_objection", objection_id=obj.id))
         except ServiceError as exc:
             errors = _fail(exc)
             obj = policy.get_or_404(current_user, "repairs.decide", Objection, objection_id)
+    counting = [] if obj.record is not None or obj.status != "open" else [
+        (r, _record_name(r)) for r in repair.grade_records(obj.retailer)]
     return render_template("supervise_objection.html", obj=obj, errors=errors, evidence=_evidence(obj.evidence_ids),
-                           deadline=repair.objection_deadline(obj),
+                           deadline=repair.objection_deadline(obj), counting=counting,
+                           chosen=set(request.form.getlist("dismiss")) if errors else set(),
                            name=_record_name(obj.record) if obj.record else None), (422 if errors else 200)
 
 

@@ -23,7 +23,8 @@ from app.scheduling.models import InspectionPlan, Visit
 
 KIND_LABELS = {"due": _l("Due visit"), "random": _l("Random check"), "interview": _l("Warning interview")}
 STATUS_LABELS = {"planned": _l("Draft"), "approved": _l("Approved"), "done": _l("Done"), "missed": _l("Overdue"),
-                 "cancelled": _l("Cancelled"), "draft": _l("Draft"), "superseded": _l("Superseded")}
+                 "cancelled": _l("Cancelled"), "draft": _l("Draft"), "superseded": _l("Superseded"),
+                 "discarded": _l("Discarded")}
 OUTCOME_LABELS = {"no_violation": _l("No violation"), "violation": _l("Violation found"),
                   "rectification": _l("Rectification ordered")}
 REASON_LABELS = {"overdue": _l("overdue %(d)s days"), "never_inspected": _l("never inspected"),
@@ -193,6 +194,21 @@ def plan_redraw(plan_id):
     return redirect(url_for("pwa.plan_review", plan_id=plan.id))
 
 
+@bp.route("/plans/<int:plan_id>/discard", methods=["POST"])
+@requires("plans.write")
+def plan_discard(plan_id):
+    plan = _plan_for(plan_id, "plans.write")
+    try:
+        services.discard(plan, current_user, request.form.get("reason", ""))
+        db.session.commit()
+        flash(_("Draft discarded; the reason is recorded. The county can be planned for this period again."), "ok")
+        return redirect(url_for("pwa.plans"))
+    except ServiceError as exc:
+        db.session.rollback()
+        _flash_errors(exc)
+    return redirect(url_for("pwa.plan_review", plan_id=plan.id))
+
+
 @bp.route("/visits")
 @requires("visits.mine")
 def my_day():
@@ -242,3 +258,116 @@ def public_random_checks():
     unit_names = {u.id: u.name for u in units}
     return render_template("scheduling/public.html", units=units, unit=unit, kind=kind, start=start, end=end,
                            checks=checks, draws=draws, unit_names=unit_names, **_labels())
+
+
+# ---------------------------------------------------------------- settings: inspectors and the policy
+
+
+def _inspectors(units):
+    from app.auth.models import User
+
+    return list(db.session.scalars(select(User).where(User.role == "inspector", User.is_enabled.is_(True),
+                                                      User.unit_id.in_([u.id for u in units]))
+                                   .order_by(User.unit_id, User.display_name, User.id)))
+
+
+@bp.route("/inspectors")
+@requires("plans.write")
+def inspectors():
+    """A county's inspectors with their daily capacity and days off (a city supervisor: every county)."""
+    units = _my_units()
+    code = request.args.get("unit") or ""
+    shown = [u for u in units if u.code == code] or units
+    people = _inspectors(shown)
+    settings = services.inspector_settings([u.id for u in people])
+    default = services.active_policy().default_capacity
+    db.session.commit()  # the default policy version may have been stored on first use
+    today = local_today()
+    return render_template("scheduling/inspectors.html", units=units, shown=shown, code=code, people=people,
+                           settings=settings, default=default, today=today,
+                           upcoming=lambda s: [d for d in (s.days_off or []) if d >= today.isoformat()])
+
+
+@bp.route("/inspectors/<int:user_id>", methods=["GET", "POST"])
+@requires("plans.write")
+def inspector_edit(user_id):
+    """Edit one inspector's daily capacity and days off; refused input is shown again with its errors."""
+    from app.scheduling import forms
+
+    user = services.inspector_in_scope(current_user, user_id)
+    row = services.inspector_settings([user.id]).get(user.id)
+    default = services.active_policy().default_capacity
+    errors = {}
+    values = {"daily_capacity": str(row.daily_capacity if row else default),
+              "days_off": "\n".join(row.days_off or []) if row else ""}
+    if request.method == "POST":
+        parsed, errors, values = forms.parse_availability(request.form)
+        if not errors:
+            try:
+                services.set_inspector(user, daily_capacity=parsed["daily_capacity"], days_off=parsed["days_off"],
+                                       actor=current_user)
+                clashes = services.availability_conflicts(user.id)
+                db.session.commit()
+                flash(_("Saved. Plans drafted from now on use this capacity and these days off."), "ok")
+                if clashes:
+                    flash(_("Already planned visits break these settings on %(days)s: move them on their plan.",
+                            days="、".join(d.isoformat() for d in clashes[:8])), "error")
+                return redirect(url_for("pwa.inspectors", unit=user.unit.code if user.unit else None))
+            except ServiceError as exc:
+                errors = exc.errors
+        db.session.rollback()
+    return render_template("scheduling/inspector.html", person=user, values=values, errors=errors, default=default,
+                           max_capacity=forms.MAX_CAPACITY), (422 if errors else 200)
+
+
+def _policy_page(errors=None, values=None, status=200):
+    from app.scheduling import forms
+    from app.scheduling.models import SchedulingPolicy
+
+    today = local_today()
+    row = services.policy_row(today)
+    current = P.Policy.from_dict(row.data)
+    counties = list(db.session.scalars(select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.code)))
+    versions = list(db.session.scalars(select(SchedulingPolicy).order_by(SchedulingPolicy.effective_from.desc(),
+                                                                          SchedulingPolicy.id.desc())))
+    can_edit = policy.role_allows(current_user, "scheduling.policy", via_token=False)
+    if values is None:
+        values = forms.policy_form_values(current, counties)
+        values["effective_from"] = today.isoformat()
+        values["version"] = services.suggest_policy_version(today)
+    return render_template("scheduling/policy.html", row=row, current=current, counties=counties, versions=versions,
+                           grades=P.GRADES, can_edit=can_edit, values=values, errors=errors or {}, today=today,
+                           max_capacity=forms.MAX_CAPACITY), status
+
+
+@bp.route("/scheduling/policy")
+@requires("plans.read")
+def scheduling_policy():
+    """The scheduling policy in force (intervals and draw shares by grade, capacity, working hours) and
+    its versions; an admin adds a new version from here."""
+    page = _policy_page()
+    db.session.commit()  # the default version is stored on first use
+    return page
+
+
+@bp.route("/scheduling/policy", methods=["POST"])
+@requires("scheduling.policy")
+def scheduling_policy_save():
+    """A new policy version effective from a date (an old version is never edited)."""
+    from app.scheduling import forms
+
+    today = local_today()
+    counties = list(db.session.scalars(select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.code)))
+    base = services.active_policy(today)
+    data, effective, errors, raw = forms.parse_policy(request.form, base, counties, today)
+    if not errors:
+        try:
+            row = services.add_policy_version(data, effective, current_user)
+            db.session.commit()
+            flash(_("Policy version %(v)s saved; it applies from %(d)s.", v=row.version,
+                    d=row.effective_from.isoformat()), "ok")
+            return redirect(url_for("pwa.scheduling_policy"))
+        except ServiceError as exc:
+            errors = exc.errors
+    db.session.rollback()
+    return _policy_page(errors, raw, 422)

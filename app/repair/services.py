@@ -321,26 +321,91 @@ def submit_objection(retailer: Retailer, user, *, record_id=None, grade_told_on:
     return obj
 
 
-def answer_objection(obj: Objection, actor, *, upheld: bool, answer: str) -> Objection:
+def grade_records(retailer: Retailer) -> list[CreditRecord]:
+    """The confirmed records that move a licence's grade today (its own, and through the operator
+    link those of the operator's other licences): what a grade objection can find wrong."""
+    result = credit_link.compute(retailer)
+    ids = [c.record_id for c in result.contributions if isinstance(c.record_id, int)]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(CreditRecord).where(CreditRecord.id.in_(ids),
+                                                              CreditRecord.status == "confirmed")
+                                   .order_by(CreditRecord.decided_on, CreditRecord.id)))
+
+
+def answer_objection(obj: Objection, actor, *, upheld: bool, answer: str, dismiss_ids=()) -> Objection:
+    """Answer an objection. Upholding one against a record dismisses the record; upholding one
+    against a grade names the records found wrong (``dismiss_ids``, among ``grade_records``), which
+    are dismissed: the grade is computed from records, so that is how a grade is corrected. Either
+    way the live grade is recomputed at once; if the licence's last published quarterly grade rested
+    on a dismissed record, the supervisors are told to correct the quarter with a superseding run."""
     if obj.status != "open":
         raise ServiceError({"status": [_("This objection is already answered.")]}, status=409)
     answer = (answer or "").strip()
+    errors = {}
     if not answer:
-        raise ServiceError({"answer": [_("Please write the answer.")]})
+        errors["answer"] = [_("Please write the answer.")]
+    dismissed = []
+    if upheld and obj.record is None:
+        allowed = {r.id: r for r in grade_records(obj.retailer)}
+        chosen = []
+        for raw in dismiss_ids or ():
+            try:
+                chosen.append(allowed[int(raw)])
+            except (KeyError, TypeError, ValueError):
+                errors["records"] = [_("Choose only records that count in this grade.")]
+        if not chosen and "records" not in errors:
+            errors["records"] = [_("Choose the records found wrong: the grade is computed from them.")]
+        dismissed = list(dict.fromkeys(chosen))
+    if errors:
+        raise ServiceError(errors)
     obj.status, obj.answer, obj.answered_at, obj.answered_by_id = ("upheld" if upheld else "rejected", answer,
                                                                    utcnow(), actor.id)
     if obj.record is not None:
         if obj.record.disputed:
             credit_link.mark_disputed(obj.record, False, actor, f"objection {obj.id} {obj.status}")
         if upheld:
-            credit_link.dismiss(obj.record, f"objection {obj.id} upheld: {answer}", actor)
-    audit("objection.answer", "Objection", obj.id, after={"status": obj.status, "answer": answer}, actor=actor)
+            dismissed = [obj.record]
+    for rec in dismissed:
+        credit_link.dismiss(rec, f"objection {obj.id} upheld: {answer}", actor)
+    audit("objection.answer", "Objection", obj.id, after={"status": obj.status, "answer": answer,
+                                                          "dismissed": [r.id for r in dismissed]}, actor=actor)
     db.session.flush()
-    notices.notify_retailer(obj.retailer, "objection_answered",
-                            N_("Your objection was upheld") if upheld else N_("Your objection was not upheld"),
-                            N_("Answer: %(a)s"), link=f"/me/requests/{obj.retailer_id}", a=answer)
+    grade, score = credit_link.current_grade(obj.retailer)
+    if upheld:
+        notices.notify_retailer(obj.retailer, "objection_answered", N_("Your objection was upheld"),
+                                N_("Your grade is now %(g)s (score %(s)s). Answer: %(a)s"),
+                                link=f"/me/requests/{obj.retailer_id}", a=answer, g=grade, s=score)
+    else:
+        notices.notify_retailer(obj.retailer, "objection_answered", N_("Your objection was not upheld"),
+                                N_("Answer: %(a)s"), link=f"/me/requests/{obj.retailer_id}", a=answer)
+    if dismissed:
+        _flag_published_quarter(obj, dismissed)
     notices.consume_grade_changes()
     return obj
+
+
+def _flag_published_quarter(obj: Objection, dismissed: list[CreditRecord]) -> None:
+    """A published run is never changed: if the licence's last published quarterly score, recomputed
+    as of the quarter's last day without the dismissed records, comes out different, tell the
+    supervisors to correct the quarter with a superseding run."""
+    from app.evaluation.models import EvaluationRow, EvaluationRun
+
+    found = db.session.execute(select(EvaluationRun, EvaluationRow).join(
+        EvaluationRow, EvaluationRow.run_id == EvaluationRun.id).where(
+        EvaluationRow.retailer_id == obj.retailer_id, EvaluationRun.status == "published")
+        .order_by(EvaluationRun.as_of.desc(), EvaluationRun.id.desc())).first()
+    if found is None:
+        return
+    run, row = found
+    corrected = credit_link.compute(obj.retailer, run.as_of)
+    if (corrected.score, corrected.grade) != (row.score, row.grade):
+        notices.notify_supervisors(obj.retailer, "deadline",
+                                   N_("Objection %(id)s upheld: correct the %(q)s grade of %(shop)s"),
+                                   N_("The published grade counted a dismissed record. Supersede the run with "
+                                      "the reason, so the corrected grade is published."),
+                                   link=f"/evaluations/{run.id}", dedupe_key=f"ob:{obj.id}:quarter",
+                                   id=obj.id, q=run.quarter, shop=obj.retailer.shop_name)
 
 
 # ---- deadline warnings (daily job) -------------------------------------------------------------------------

@@ -86,9 +86,11 @@ def update_retailer(retailer: Retailer, data: dict, *, actor) -> Retailer:
         raise ServiceError({"licence_expires_on": [_("The expiry date must be after the issue date.")]})
     if (merged["lat"] is None) != (merged["lng"] is None):
         raise ServiceError({"lat": [_("Give both latitude and longitude, or neither.")]})
+    old_operator_id = retailer.operator_id
     if "operator_id_number" in data:
-        retailer.operator = find_or_create_operator(data["operator_id_number"],
-                                                    data.get("operator_name") or retailer.operator_name)
+        operator = find_or_create_operator(data["operator_id_number"],
+                                           data.get("operator_name") or retailer.operator_name)
+        retailer.operator, retailer.operator_id = operator, operator.id  # the id now: the snapshot compares it
     for name in ("shop_name", "operator_name", "phone", "address", "lat", "lng", "market_type", "business_format",
                  "licence_issued_on", "licence_expires_on", "status", "tier"):
         if name in data:
@@ -103,7 +105,23 @@ def update_retailer(retailer: Retailer, data: dict, *, actor) -> Retailer:
     changed = [k for k in AUDITED_FIELDS if before[k] != after[k]]
     record("retailer.update", "retailer", retailer.id, before={k: before[k] for k in changed},
            after={k: after[k] for k in changed}, actor=actor)
+    if {"licence_issued_on", "operator_id"} & set(changed):
+        _recompute_after_update(retailer, old_operator_id)
     return retailer
+
+
+def _recompute_after_update(retailer: Retailer, old_operator_id):
+    """The engine reads the licence's issue date (the new-licence rule) and the operator link (a
+    veto or penalty cap reaches every licence of the same operator): when either changes, the live
+    grades it touches are recomputed in the same transaction, each with a GradeChange if it moved.
+    A new operator's records now reach this licence, and this licence's records stop (or start)
+    reaching the old (or new) operator's other licences."""
+    from app.credit.services import recompute_many
+
+    operators = {old_operator_id, retailer.operator_id} - {None}
+    others = list(db.session.scalars(select(Retailer).where(
+        Retailer.operator_id.in_(operators), Retailer.id != retailer.id).order_by(Retailer.id))) if operators else []
+    recompute_many([retailer, *others], "licence_update")
 
 
 def _like_escape(value: str) -> str:

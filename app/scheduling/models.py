@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.common.time import utcnow
 from app.extensions import db
 
-PLAN_STATUSES = ("draft", "approved", "superseded")
+PLAN_STATUSES = ("draft", "approved", "superseded", "discarded")  # discarded: a draft given up, with a reason
 VISIT_KINDS = ("due", "random", "interview")
 # planned: in a draft plan; approved: in the inspectors' day lists; done: closed by an inspection;
 # missed: its day passed without an inspection (overdue, re-planned); cancelled: replaced, with a reason.
@@ -95,10 +95,11 @@ class Visit(db.Model):
     __table_args__ = (
         Index("ix_visits_retailer_status", "retailer_id", "status"),
         Index("ix_visits_unit_day", "unit_id", "planned_on"),
+        Index("ix_visits_plan_day", "plan_id", "planned_on"),  # re-planning reads a plan from a day on
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_plans.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_plans.id"))
     retailer_id: Mapped[int] = mapped_column(ForeignKey("retailers.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     kind: Mapped[str] = mapped_column(String(12))

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.audit.services import record
 from app.common.errors import ServiceError
@@ -45,6 +46,14 @@ def policy_row(as_of: date | None = None) -> SchedulingPolicy:
             db.session.add(row)
             db.session.flush()
     return row
+
+
+def plan_policy(plan) -> P.Policy:
+    """The policy version a plan was made under (the one in force today for a visit without a plan)."""
+    row = None
+    if plan is not None:
+        row = db.session.scalars(select(SchedulingPolicy).where(SchedulingPolicy.version == plan.policy_version)).first()
+    return P.Policy.from_dict((row or policy_row()).data)
 
 
 def active_policy(as_of: date | None = None) -> P.Policy:
@@ -182,16 +191,16 @@ def shop_inputs(unit: OrgUnit, as_of: date, period_start: date | None = None) ->
 def officers_of(unit: OrgUnit, default_capacity: int) -> list:
     from app.auth.models import User
 
-    users = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == "inspector",
-                                                  User.is_enabled.is_(True)).order_by(User.id)).all()
-    settings = {s.user_id: s for s in db.session.scalars(
-        select(InspectorSetting).where(InspectorSetting.user_id.in_([u.id for u in users])))}
+    rows = db.session.execute(
+        select(User.id, InspectorSetting.daily_capacity, InspectorSetting.days_off)
+        .outerjoin(InspectorSetting, InspectorSetting.user_id == User.id)
+        .where(User.unit_id == unit.id, User.role == "inspector", User.is_enabled.is_(True))
+        .order_by(User.id)).all()
     out = []
-    for u in users:
-        s = settings.get(u.id)
-        cap = s.daily_capacity if s else default_capacity
-        off = frozenset(date.fromisoformat(d) for d in (s.days_off if s else []) or [])
-        out.append(P.Officer(u.id, cap, off))
+    for uid, capacity, days_off in rows:
+        cap = capacity if capacity is not None else default_capacity
+        off = frozenset(date.fromisoformat(d) for d in days_off or [])
+        out.append(P.Officer(uid, cap, off))
     return out
 
 
@@ -230,6 +239,40 @@ def set_inspector(user, *, daily_capacity: int | None = None, days_off=None, act
     return row
 
 
+def inspector_settings(user_ids) -> dict:
+    """user_id -> InspectorSetting for those that have one (the others use the policy's default)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return {s.user_id: s for s in db.session.scalars(select(InspectorSetting).where(InspectorSetting.user_id.in_(ids)))}
+
+
+def availability_conflicts(user_id: int, today: date | None = None) -> list[date]:
+    """Days from today on where the inspector's open visits break their settings: a day off, or more
+    visits than the daily capacity. New settings do not move visits already planned; this lists them."""
+    today = today or local_today()
+    s = db.session.get(InspectorSetting, user_id)
+    if s is None:
+        return []
+    off = set(s.days_off or [])
+    rows = db.session.execute(
+        select(Visit.planned_on, func.count(Visit.id))
+        .where(Visit.status.in_(OPEN), Visit.planned_on >= today,
+               (Visit.officer_a_id == user_id) | (Visit.officer_b_id == user_id))
+        .group_by(Visit.planned_on).order_by(Visit.planned_on)).all()
+    return [day for day, n in rows if day.isoformat() in off or n > s.daily_capacity]
+
+
+def suggest_policy_version(today: date | None = None) -> str:
+    """A free version name for the policy form: <year>.<n>-s<k>, after the versions that exist."""
+    today = today or local_today()
+    names = set(db.session.scalars(select(SchedulingPolicy.version)))
+    k = 1
+    while f"{today.year}.1-s{k}" in names:
+        k += 1
+    return f"{today.year}.1-s{k}"
+
+
 # ---------------------------------------------------------------- plans
 
 
@@ -240,6 +283,17 @@ def _unit(code_or_id) -> OrgUnit:
     if unit is None or unit.level != "county":
         raise ServiceError({"unit": [_("Unknown county.")]})
     return unit
+
+
+LIVE_PLAN = ("draft", "approved")
+
+
+def overlapping_plan(unit_id: int, first: date, last: date) -> InspectionPlan | None:
+    """A live (draft or approved) plan of the county whose period shares a day with [first, last]."""
+    return db.session.scalars(select(InspectionPlan).where(
+        InspectionPlan.unit_id == unit_id, InspectionPlan.status.in_(LIVE_PLAN),
+        InspectionPlan.period_start <= last, InspectionPlan.period_end >= first)
+        .order_by(InspectionPlan.period_start, InspectionPlan.id).limit(1)).first()
 
 
 def create_plan(actor, unit_code, period_kind: str, start: date, *, today: date | None = None) -> InspectionPlan:
@@ -254,12 +308,18 @@ def create_plan(actor, unit_code, period_kind: str, start: date, *, today: date 
     first, last = P.period_bounds(period_kind, start)
     if last < today:
         raise ServiceError({"start": [_("This period is already over.")]})
-    exists = db.session.scalars(select(InspectionPlan).where(
-        InspectionPlan.unit_id == unit.id, InspectionPlan.period_start == first,
-        InspectionPlan.period_kind == period_kind, InspectionPlan.status != "superseded")).first()
-    if exists:
-        raise ServiceError({"start": [_("A plan for this county and period already exists.")]})
-    prow = policy_row(today)
+    # One county has at most one live plan for any day: two overlapping plans would each book the
+    # same officers to their full capacity and send a shop's due visit twice (docs/scheduling.md).
+    clash = overlapping_plan(unit.id, first, last)
+    if clash is not None:
+        if clash.period_start == first and clash.period_end == last:
+            raise ServiceError({"start": [_("A plan for this county and period already exists.")]}, status=409)
+        raise ServiceError({"start": [_("This period overlaps the plan of %(start)s to %(end)s of this county "
+                                        "(plan %(id)d). Plans of one county must not overlap: choose another "
+                                        "period, or discard that plan if it is still a draft.",
+                                        start=clash.period_start.isoformat(), end=clash.period_end.isoformat(),
+                                        id=clash.id)]}, status=409)
+    prow = policy_row(max(today, first))  # the version in force when the period starts
     policy = P.Policy.from_dict(prow.data)
     shops, _grades = shop_inputs(unit, today, first)
     officers = officers_of(unit, policy.default_capacity)
@@ -344,7 +404,7 @@ def redraw(plan, actor, reason: str, *, today=None) -> RandomDraw:
     old = current_draw(plan)
     unit = plan.unit
     today = today or local_today()
-    policy = P.Policy.from_dict(policy_row(today).data)
+    policy = P.Policy.from_dict(policy_row(max(today, plan.period_start)).data)
     shops, _g = shop_inputs(unit, today, plan.period_start)
     if old is not None:
         old.status = "void"
@@ -377,7 +437,7 @@ def check_visit(visit: Visit, policy: P.Policy | None = None) -> None:
     on a day off, within each officer's daily capacity, not the same pair as the shop's previous or
     next visit. Raises ServiceError with a clear message."""
     plan = visit.plan
-    policy = policy or P.Policy.from_dict(policy_row().data)
+    policy = policy or plan_policy(plan)
     day = visit.planned_on
     if plan is not None and not (plan.period_start <= day <= plan.period_end):
         raise ServiceError({"planned_on": [_("The date is outside the plan's period.")]})
@@ -431,8 +491,12 @@ def _reroute(plan, day, pair, seat):
     order = P.route(pts, seat)
     here = seat
     for n, idx in enumerate(order, start=1):
-        items[idx].route_order = n
-        items[idx].leg_km = round(P.km(here, pts[idx]), 2)
+        item, leg = items[idx], round(P.km(here, pts[idx]), 2)
+        if item.route_order != n or item.leg_km != leg:
+            # Both columns on every changed row: the flush then writes them in one executemany.
+            item.route_order, item.leg_km = n, leg
+            flag_modified(item, "route_order")
+            flag_modified(item, "leg_km")
         here = pts[idx]
 
 
@@ -485,12 +549,46 @@ def swap_visits(a: Visit, b: Visit, actor) -> tuple:
     return a, b
 
 
+def discard(plan, actor, reason: str, *, today: date | None = None) -> InspectionPlan:
+    """Discard a draft plan (e.g. to plan the county for another period): needs a reason. Its visits
+    are cancelled, its draw becomes void (the seed is then published, as for a redraw), and pending
+    visits that the draft had taken up are open again. An approved plan cannot be discarded."""
+    if plan.status != "draft":
+        raise ServiceError({"plan": [_("Only a draft plan can be discarded.")]}, status=409)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ServiceError({"reason": [_("Discarding a plan needs a recorded reason.")]})
+    today = today or local_today()
+    now = utcnow()
+    n = 0
+    for v in plan.visits:
+        if v.status in OPEN:
+            v.status, v.note, v.updated_at = "cancelled", f"discarded:plan:{plan.id}", now
+            n += 1
+    # Visits the draft took up when it was made (missed or pending, closed with a note naming it).
+    for v in db.session.scalars(select(Visit).where(Visit.unit_id == plan.unit_id, Visit.status == "cancelled",
+                                                    Visit.note == f"replanned:plan:{plan.id}")):
+        still_ahead = v.kind == "interview" or v.planned_on >= today
+        v.status = "planned" if still_ahead else "missed"
+        v.note, v.updated_at = f"reopened:discarded:plan:{plan.id}", now
+    draw = current_draw(plan)
+    if draw is not None:
+        draw.status = "void"
+        draw.reason = (draw.reason + "; " if draw.reason else "") + f"plan discarded: {reason}"
+    plan.status = "discarded"
+    db.session.flush()
+    record("scheduling.plan.discard", "InspectionPlan", plan.id, before={"status": "draft"},
+           after={"status": "discarded", "reason": reason, "visits_cancelled": n,
+                  "draw": getattr(draw, "id", None)}, actor=actor)
+    return plan
+
+
 def approve(plan, actor) -> InspectionPlan:
     """Approve a draft: the rules are checked for every visit, the draw's seed is revealed, and the
     visits go to the inspectors' day lists."""
     if plan.status != "draft":
         raise ServiceError({"plan": [_("Only a draft plan can be approved.")]})
-    policy = P.Policy.from_dict(policy_row().data)
+    policy = plan_policy(plan)
     errors = []
     loads = defaultdict(int)
     settings = {s.user_id: s for s in db.session.scalars(select(InspectorSetting))}
@@ -514,10 +612,14 @@ def approve(plan, actor) -> InspectionPlan:
     if errors:
         raise ServiceError({"plan": errors[:10]})
     now = utcnow()
+    from app.notices.services import notify_interview
+
     for v in plan.visits:
         if v.status == "planned":
             v.status = "approved"
             v.updated_at = now
+            if v.kind == "interview":  # announced, unlike the checks: the retailer is told the day
+                notify_interview(v, scheduled=True)
     plan.status = "approved"
     plan.approved_at = now
     plan.approved_by_id = getattr(actor, "id", None)
@@ -602,21 +704,59 @@ def _day_pairs(seed, day, officers):
     return P.day_pairs(seed, day, officers)
 
 
-def _slot(plan, retailer_id, not_before, policy, avoid=None, officers=None):
+class _Replan:
+    """What one re-plan reads once and reuses: the policy, each county's officers, each plan's load
+    per (day, pair) over a range of days (one grouped query, kept up to date in memory as visits move)."""
+
+    def __init__(self, policy: P.Policy):
+        self.policy = policy
+        self.officers: dict = {}  # unit_id -> tuple of P.Officer
+        self.loads: dict = {}  # plan_id -> (from_day, to_day, {(day, (a, b)): n})
+
+    def officers_for(self, plan) -> tuple:
+        if plan.unit_id not in self.officers:
+            self.officers[plan.unit_id] = tuple(officers_of(plan.unit, self.policy.default_capacity))
+        return self.officers[plan.unit_id]
+
+    def load_for(self, plan, from_day: date, to_day: date | None = None) -> dict:
+        """Visits per (day, pair) of the plan in [from_day, to_day] (to_day None: to the end). A
+        fresh read sees every change made so far (the session flushes before it)."""
+        cached = self.loads.get(plan.id)
+        if cached is not None and cached[0] <= from_day and (cached[1] is None or (to_day is not None
+                                                                                    and to_day <= cached[1])):
+            return cached[2]
+        stmt = (select(Visit.planned_on, Visit.officer_a_id, Visit.officer_b_id, func.count(Visit.id))
+                .where(Visit.plan_id == plan.id, Visit.status.in_(OPEN), Visit.planned_on >= from_day))
+        if to_day is not None:
+            stmt = stmt.where(Visit.planned_on <= to_day)
+        load = {}
+        for d, a, b, n in db.session.execute(stmt.group_by(Visit.planned_on, Visit.officer_a_id, Visit.officer_b_id)):
+            load[(d, (a, b))] = n
+        self.loads[plan.id] = (from_day, to_day, load)
+        return load
+
+    def moved(self, plan_id, old_key, new_key):
+        """Keep a cached load in step with a visit that left ``old_key`` and/or took ``new_key``."""
+        cached = self.loads.get(plan_id)
+        if cached is None:
+            return
+        load = cached[2]
+        if old_key is not None and old_key[1] is not None and None not in old_key[1] and old_key in load:
+            load[old_key] = max(0, load[old_key] - 1)
+        if new_key is not None:
+            load[new_key] = load.get(new_key, 0) + 1
+
+
+def _slot(plan, retailer_id, not_before, policy, avoid=None, officers=None, ctx: _Replan | None = None):
     """The first (day, pair) in the plan on/after not_before with spare capacity, not the avoided pair."""
-    officers = tuple(officers if officers is not None else officers_of(plan.unit, policy.default_capacity))
+    ctx = ctx or _Replan(policy)
+    officers = tuple(officers) if officers is not None else ctx.officers_for(plan)
     days = [d for d in (date.fromisoformat(x) for x in plan.summary.get("days", [])) if d >= not_before]
-    # Look three weeks ahead first (a few hundred rows), then the rest of the plan.
+    # Three weeks ahead first (a few hundred rows), then the rest of the plan.
     for horizon in (days[:15], days):
         if not horizon:
             return None
-        load = {}
-        for d, a, b, n in db.session.execute(
-                select(Visit.planned_on, Visit.officer_a_id, Visit.officer_b_id, func.count(Visit.id))
-                .where(Visit.plan_id == plan.id, Visit.status.in_(OPEN), Visit.planned_on >= horizon[0],
-                       Visit.planned_on <= horizon[-1])
-                .group_by(Visit.planned_on, Visit.officer_a_id, Visit.officer_b_id)):
-            load[(d, (a, b))] = n
+        load = ctx.load_for(plan, horizon[0], horizon[-1])
         pairs_by_day = {d: _day_pairs(plan.pairs_seed, d, officers) for d in horizon}
         slot = P.first_free_slot(horizon, pairs_by_day, load, not_before, avoid_pair=avoid)
         if slot is not None or len(horizon) == len(days):
@@ -624,59 +764,81 @@ def _slot(plan, retailer_id, not_before, policy, avoid=None, officers=None):
     return None
 
 
+def _last_done(retailer_id):
+    """(date, pair) of the shop's last closed visit, or (None, None)."""
+    last = db.session.execute(select(Visit.done_on, Visit.officer_a_id, Visit.officer_b_id).where(
+        Visit.retailer_id == retailer_id, Visit.status == "done").order_by(Visit.done_on.desc()).limit(1)).first()
+    if last is None:
+        return None, None
+    pair = (last[1], last[2])
+    return last[0], (frozenset(pair) if None not in pair else None)
+
+
 def _last_pair(retailer_id):
-    last = db.session.execute(select(Visit.officer_a_id, Visit.officer_b_id).where(
-        Visit.retailer_id == retailer_id, Visit.status == "done").order_by(Visit.done_on.desc())).first()
-    return frozenset(last) if last and None not in tuple(last) else None
+    return _last_done(retailer_id)[1]
 
 
-def _bump(plan, visit, not_before, latest, avoid, officers=None):
+def _bump(plan, visit, not_before, latest, avoid, officers=None, ctx: _Replan | None = None):
     """No free slot in time: take the slot of the lowest-risk due visit in [not_before, latest] whose
     risk is lower; that visit moves to the first free slot after its day (or becomes pending, with a
     note). Returns the freed (day, pair) or None."""
+    ctx = ctx or _Replan(active_policy())
     victim = db.session.scalars(select(Visit).where(
         Visit.plan_id == plan.id, Visit.status.in_(OPEN), Visit.kind == "due", Visit.id != visit.id,
         Visit.retailer_id != visit.retailer_id, Visit.planned_on >= not_before, Visit.planned_on <= latest,
-        Visit.risk < visit.risk).order_by(Visit.risk, Visit.planned_on.desc(), Visit.id)).first()
+        Visit.risk < visit.risk).order_by(Visit.risk, Visit.planned_on.desc(), Visit.id).limit(1)).first()
     if victim is None:
         return None
     pair = (victim.officer_a_id, victim.officer_b_id)
     if avoid is not None and frozenset(pair) == avoid:
         return None
     day = victim.planned_on
-    # Free the victim's slot first, then place the victim after its day.
+    # Free the victim's slot first (in the cached load), then place the victim after its day.
     victim.officer_a_id = victim.officer_b_id = None
-    db.session.flush()
+    ctx.moved(plan.id, (day, pair), None)
     after = next((d for d in (date.fromisoformat(x) for x in plan.summary.get("days", [])) if d > day), None)
-    slot = _slot(plan, victim.retailer_id, after, P.Policy.from_dict(policy_row().data), _last_pair(victim.retailer_id),
-                 officers) if after else None
+    slot = _slot(plan, victim.retailer_id, after, ctx.policy, _last_pair(victim.retailer_id), officers,
+                 ctx=ctx) if after else None
+    victim.updated_at = utcnow()
     if slot is None:
         victim.plan_id, victim.status, victim.note = None, "planned", f"bumped:visit:{visit.id};pending"
     else:
         victim.planned_on, (victim.officer_a_id, victim.officer_b_id) = slot[0], slot[1]
         victim.note = f"bumped:visit:{visit.id}"
+        ctx.moved(plan.id, None, slot)
         db.session.flush()
         _reroute(plan, slot[0], slot[1], seat_of(plan.unit))
-    victim.updated_at = utcnow()
     record("scheduling.visit.bump", "Visit", victim.id, before={"planned_on": day, "officers": list(pair)},
            after={"planned_on": victim.planned_on, "plan": victim.plan_id, "by": visit.id})
     return day, pair
 
 
-def _place(visit, plan, not_before, policy, note, latest=None):
-    avoid = _last_pair(visit.retailer_id)
-    officers = tuple(officers_of(plan.unit, policy.default_capacity)) if plan else ()
-    slot = _slot(plan, visit.retailer_id, not_before, policy, avoid, officers) if plan else None
+def _place(visit, plan, not_before, policy, note, latest=None, *, avoid=False, ctx: _Replan | None = None):
+    """Put ``visit`` in the first free slot of ``plan`` on/after ``not_before`` (bumping a lower-risk
+    visit if none is free by ``latest``), or make it pending with a note. ``avoid`` is the shop's last
+    pair when the caller already knows it (False: look it up)."""
+    ctx = ctx or _Replan(policy)
+    if avoid is False:
+        avoid = _last_pair(visit.retailer_id)
+    officers = ctx.officers_for(plan) if plan else ()
+    slot = _slot(plan, visit.retailer_id, not_before, policy, avoid, officers, ctx=ctx) if plan else None
     latest = latest or not_before + timedelta(days=policy.window_days)
     if plan is not None and (slot is None or slot[0] > latest):
-        slot = _bump(plan, visit, not_before, latest, avoid, officers) or slot
+        slot = _bump(plan, visit, not_before, latest, avoid, officers, ctx=ctx) or slot
+    old_key = (visit.planned_on, (visit.officer_a_id, visit.officer_b_id)) \
+        if visit.plan_id is not None and visit.status in OPEN else None
     if slot is None:
+        if old_key is not None:
+            ctx.moved(visit.plan_id, old_key, None)
         visit.plan_id = None
         visit.status = "planned"
         visit.planned_on = max(not_before, visit.due_on) if visit.kind != "interview" else min(visit.due_on, max(not_before, visit.due_on))
         visit.note = note + ";pending"
         return visit
     day, pair = slot
+    if old_key is not None:
+        ctx.moved(visit.plan_id, old_key, None)
+    ctx.moved(plan.id, None, (day, tuple(pair)))
     visit.plan_id = plan.id
     visit.planned_on = day
     visit.officer_a_id, visit.officer_b_id = pair
@@ -690,19 +852,21 @@ def _place(visit, plan, not_before, policy, note, latest=None):
 
 def on_grade_change(retailer_id: int, from_grade, to_grade: str, as_of: date, *, today: date | None = None):
     """React to one grade change: move the shop's next visit by the new interval; a fall to B adds a
-    warning interview (警示约谈) within ``interview_days``."""
+    warning interview (警示约谈) within ``interview_days``.
+
+    Reads only what it needs (the shop's last closed visit and next open one, the plan's load per day
+    and pair from the new date on, the county's officers), each once; see docs/scheduling.md."""
     today = today or local_today()
     policy = P.Policy.from_dict(policy_row(today).data)
-    retailer = db.session.get(Retailer, retailer_id)
-    if retailer is None:
+    ctx = _Replan(policy)
+    unit_id = db.session.scalar(select(Retailer.unit_id).where(Retailer.id == retailer_id))
+    if unit_id is None:
         return []
     touched = []
-    last = db.session.execute(select(Visit.done_on).where(Visit.retailer_id == retailer_id, Visit.status == "done")
-                              .order_by(Visit.done_on.desc())).first()
-    last_done = last[0] if last else None
+    last_done, last_pair = _last_done(retailer_id)
     nxt = db.session.scalars(select(Visit).where(Visit.retailer_id == retailer_id, Visit.status.in_(OPEN),
                                                  Visit.kind == "due", Visit.planned_on >= today)
-                             .order_by(Visit.planned_on)).first()
+                             .order_by(Visit.planned_on).limit(1)).first()
     target = today if last_done is None else max(today, last_done + timedelta(days=policy.interval(to_grade)))
     note = f"grade:{from_grade or '-'}>{to_grade}"
     from app.credit.models import CreditRecord
@@ -719,38 +883,44 @@ def on_grade_change(retailer_id: int, from_grade, to_grade: str, as_of: date, *,
         if nxt.planned_on > target + timedelta(days=policy.window_days) or nxt.planned_on < target:
             before = {"planned_on": nxt.planned_on, "officers": [nxt.officer_a_id, nxt.officer_b_id]}
             old_key = (nxt.planned_on, (nxt.officer_a_id, nxt.officer_b_id))
-            plan = nxt.plan if nxt.plan and nxt.plan.period_start <= target <= nxt.plan.period_end else \
-                _plan_covering(retailer.unit_id, target)
-            nxt.due_on = target
-            _place(nxt, plan, target, policy, note)
-            if nxt.plan is not None and old_key[0] != nxt.planned_on:
-                _reroute(nxt.plan, old_key[0], old_key[1], seat_of(nxt.plan.unit))
+            nxt.due_on = target  # before the next read, so one UPDATE carries risk, reasons and due date
+            old_plan = nxt.plan
+            plan = old_plan if old_plan and old_plan.period_start <= target <= old_plan.period_end else \
+                _plan_covering(unit_id, target)
+            _place(nxt, plan, target, policy, note, avoid=last_pair, ctx=ctx)
+            if old_plan is not None and old_key[0] != nxt.planned_on:
+                _reroute(old_plan, old_key[0], old_key[1], seat_of(old_plan.unit))
             record("scheduling.visit.regrade", "Visit", nxt.id, before=before,
                    after={"planned_on": nxt.planned_on, "plan": nxt.plan_id, "note": nxt.note})
             touched.append(nxt)
     else:
-        plan = _plan_covering(retailer.unit_id, target)
+        plan = _plan_covering(unit_id, target)
         if plan is not None:
-            v = Visit(retailer_id=retailer_id, unit_id=retailer.unit_id, kind="due", status="planned",
+            v = Visit(retailer_id=retailer_id, unit_id=unit_id, kind="due", status="planned",
                       due_on=target, planned_on=target, risk=score, reasons=reasons)
             db.session.add(v)
             db.session.flush()
-            _place(v, plan, target, policy, note)
+            _place(v, plan, target, policy, note, avoid=last_pair, ctx=ctx)
             record("scheduling.visit.regrade", "Visit", v.id, after={"planned_on": v.planned_on, "plan": v.plan_id})
             touched.append(v)
     order = {g: i for i, g in enumerate(P.GRADES)}
     if to_grade == "B" and (from_grade is None or order.get(from_grade, 0) < order["B"]):
         due = as_of + timedelta(days=policy.interview_days)
-        v = Visit(retailer_id=retailer_id, unit_id=retailer.unit_id, kind="interview", status="planned",
+        v = Visit(retailer_id=retailer_id, unit_id=unit_id, kind="interview", status="planned",
                   due_on=due, planned_on=due, risk=score + policy.interview_points,
                   reasons=reasons + [["interview", policy.interview_points, None]])
         db.session.add(v)
         db.session.flush()
-        plan = _plan_covering(retailer.unit_id, today)
-        _place(v, plan, today, policy, note, latest=due)
+        plan = _plan_covering(unit_id, today)
+        _place(v, plan, today, policy, note, latest=due, avoid=last_pair, ctx=ctx)
         if v.plan_id is not None and v.planned_on > due:  # no room before the deadline: keep it pending
             v.plan_id, v.status, v.planned_on, v.note = None, "planned", due, note + ";pending"
         record("scheduling.interview.create", "Visit", v.id, after={"due_on": due, "planned_on": v.planned_on})
+        from app.notices.services import notify_interview
+
+        notify_interview(v)  # the retailer is told of the interview and its deadline (信息告知)
+        if v.status == "approved":  # placed straight into an approved plan: the day is known too
+            notify_interview(v, scheduled=True)
         touched.append(v)
     db.session.flush()
     return touched

@@ -275,7 +275,7 @@ ENDPOINTS.update({
 
 
 # inspection scheduling (issue 5): plans and visits of the owner's county (tests/scheduling/matrix.py)
-from tests.scheduling.matrix import sched  # noqa: E402
+from tests.scheduling.matrix import policy_form, sched  # noqa: E402
 
 SUPS = {"sup_city", "sup_county"}
 PLAN_READ = {"admin": 200, "sup_city": 200, "sup_county": 200, "sup_other": 404}
@@ -317,6 +317,20 @@ ENDPOINTS.update({
     "pwa.plan_approve": [E("POST", lambda w: f"/plans/{sched(w, 'plan')}/approve", pages_need_login(_sup(302)))],
     "pwa.plan_redraw": [E("POST", lambda w: f"/plans/{sched(w, 'plan')}/redraw", pages_need_login(_sup(302)),
                           form={"reason": "名单有误重新抽取"})],
+    "pwa.plan_discard": [E("POST", lambda w: f"/plans/{sched(w, 'plan')}/discard", pages_need_login(_sup(302)),
+                           form={"reason": "改为按周制定计划"})],
+    "scheduling.discard_plan": [E("POST", lambda w: f"/api/plans/{sched(w, 'plan')}/discard",
+                                  api_need_login(_sup(200)), body=lambda w: {"reason": "改为按周制定计划"})],
+    "pwa.inspectors": [E("GET", lambda w: "/inspectors", pages_need_login(_sup(200, 200)))],
+    "pwa.inspector_edit": [
+        E("GET", lambda w: f"/inspectors/{w['users']['inspector'].id}", pages_need_login(_sup(200))),
+        E("POST", lambda w: f"/inspectors/{w['users']['inspector'].id}", pages_need_login(_sup(302)),
+          form={"daily_capacity": "5", "days_off": "2026-12-07"}),
+    ],
+    "pwa.scheduling_policy": [E("GET", lambda w: "/scheduling/policy",
+                                pages_need_login({**PLAN_READ, "sup_other": 200}))],
+    "pwa.scheduling_policy_save": [E("POST", lambda w: "/scheduling/policy", pages_need_login({"admin": 302}),
+                                     form=policy_form)],
     "pwa.my_day": [E("GET", lambda w: "/visits", pages_need_login({"inspector": 200, "inspector_other": 200}))],
     "pwa.coverage": [E("GET", lambda w: "/coverage", pages_need_login({**PLAN_READ, "sup_other": 200}))],
     "pwa.public_random_checks": [E("GET", lambda w: "/public/random-checks", every(200))],
@@ -335,6 +349,7 @@ from tests.credit.matrix import credit, csv_upload, new_catalogue, new_policy  #
 
 CREDIT_DECIDERS = {"admin": 200, "sup_city": 200, "sup_county": 200, "sup_other": 404}
 CREDIT_IN = {**{p: 200 for p in STAFF_IN}, **{p: 404 for p in STAFF_OTHER}}
+CREDIT_RECORDERS = ("admin", "sup_city", "sup_county", "sup_other", "marketer")
 
 
 def _day(days_ago):
@@ -387,6 +402,22 @@ ENDPOINTS.update({
     "pwa.credit_dismiss": [E("POST", lambda w: f"/credit/records/{credit(w, 'record')}/dismiss",
                              pages_need_login({"admin": 302, "sup_city": 302, "sup_county": 302, "sup_other": 404}),
                              form={"reason": "证据不足"})],
+    # entry pages: one record by form, many by CSV (credit.record: admin, supervisors, marketers)
+    "pwa.credit_record_new": [
+        E("GET", lambda w: "/credit/records/new", pages_need_login({p: 200 for p in CREDIT_RECORDERS})),
+        E("GET", lambda w: f"/credit/records/new?retailer={w['retailer']}",
+          pages_need_login({**{p: 200 for p in CREDIT_RECORDERS}, "sup_other": 404})),
+        E("POST", lambda w: "/credit/records/new",
+          pages_need_login({**{p: 302 for p in CREDIT_RECORDERS}, "sup_other": 422}),
+          form=lambda w: {"licence_no": w["licence_no"], "indicator_code": "YX01", "occurred_on": _day(3),
+                          "status": "confirmed", "decided_on": _day(1), "description": "逾期结算"}),
+    ],
+    "pwa.credit_import": [
+        E("GET", lambda w: "/credit/import", pages_need_login({p: 200 for p in CREDIT_RECORDERS})),
+        E("POST", lambda w: "/credit/import", pages_need_login({**{p: 200 for p in CREDIT_RECORDERS},
+                                                                "sup_other": 422}),
+          form=lambda w: {**csv_upload(w), "action": "check"}),
+    ],
 })
 
 

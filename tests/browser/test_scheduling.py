@@ -105,3 +105,66 @@ def test_supervisor_adjusts_and_approves_then_inspector_sees_the_day_offline(
         context.set_offline(False)
     finally:
         context.close()
+
+
+def test_supervisor_sets_capacity_and_days_off_on_a_phone_and_admin_adds_a_policy_version(
+        app, live_server, page, browser, browser_context_args, make_user, shot):
+    """The settings pages on a phone: a wrong capacity is refused with a Chinese field error (the
+    input kept, nothing saved), then saved; the admin sees the policy in force and adds a version."""
+    from datetime import timedelta
+
+    from app.common.time import local_today
+    from app.scheduling.models import InspectorSetting, SchedulingPolicy
+
+    inspectors = [make_user("inspector", COUNTY, username=f"insp_s{k}") for k in range(2)]
+    sup = make_user("supervisor", COUNTY, username="sup_settings")
+    sign_in(page, live_server, sup.username, PASSWORD)
+    page.goto(f"{live_server}/")
+    with page.expect_navigation():
+        page.locator("[data-testid=inspectors]").click()
+    assert "执法人员：每日上限与休息日" in page.content()
+    with page.expect_navigation():
+        page.locator(f"[data-inspector='{inspectors[0].id}'] a").first.click()
+    page.fill("input[name=daily_capacity]", "0")
+    day = next_month_start()
+    page.fill("input[name=add_from]", day.isoformat())
+    page.fill("input[name=add_to]", (day + timedelta(days=4)).isoformat())
+    submit(page, page.locator("[data-testid=save]"))
+    assert "请填写 1 到 30 之间的整数" in page.locator("[data-testid=error-daily_capacity]").inner_text()
+    assert page.locator("input[name=add_from]").input_value() == day.isoformat()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "inspector-error")
+    db.session.expire_all()
+    assert db.session.get(InspectorSetting, inspectors[0].id) is None
+    page.fill("input[name=daily_capacity]", "4")
+    submit(page, page.locator("[data-testid=save]"))
+    assert "已保存" in page.content() and day.isoformat() in page.content()
+    shot(page, "inspectors")
+    db.session.expire_all()
+    row = db.session.get(InspectorSetting, inspectors[0].id)
+    assert row.daily_capacity == 4 and len(row.days_off) == 5
+
+    context = browser.new_context(**browser_context_args)
+    try:
+        admin_page = context.new_page()
+        admin = make_user("admin", username="admin_settings")
+        sign_in(admin_page, live_server, admin.username, PASSWORD)
+        admin_page.goto(f"{live_server}/scheduling/policy")
+        assert "检查计划规则" in admin_page.content()
+        admin_page.fill("input[name=version]", "2099.9-s1")
+        admin_page.fill("input[name=effective_from]", (local_today() + timedelta(days=30)).isoformat())
+        admin_page.fill("input[name=interval_D]", "10")
+        admin_page.fill("input[name=share_D]", "")
+        submit(admin_page, admin_page.locator("[data-testid=save-policy]"))
+        assert "请填写 0 到 100 之间的百分比" in admin_page.locator("[data-testid=error-share_D]").inner_text()
+        assert admin_page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(admin_page, "policy-error")
+        admin_page.fill("input[name=share_D]", "40")
+        submit(admin_page, admin_page.locator("[data-testid=save-policy]"))
+        assert "2099.9-s1" in admin_page.locator("[data-testid=policy-versions]").inner_text()
+        shot(admin_page, "policy")
+        db.session.expire_all()
+        new = db.session.query(SchedulingPolicy).filter_by(version="2099.9-s1").one()
+        assert new.data["grades"]["D"] == {"interval_days": 10, "draw_share": 0.4}
+    finally:
+        context.close()

@@ -27,6 +27,22 @@ def sched(w, key):
         draft = services.create_plan(sup, COUNTY, "month", later)
         db.session.commit()
         mine = next(v for v in approved.visits if w["users"]["inspector"].id in (v.officer_a_id, v.officer_b_id))
+        # A week after both plans: plans of one county never overlap (tests/scheduling/test_overlap.py).
         w["sched"] = {"plan": draft.id, "visit": draft.visits[0].id, "approved_visit": mine.id,
-                      "draw": draft.draws[0].id, "week": (start + timedelta(days=14)).isoformat()}
+                      "draw": draft.draws[0].id, "week": (later + timedelta(days=45)).isoformat()}
     return w["sched"][key]
+
+
+def policy_form(w):
+    """A valid form for a new scheduling policy version (the admin's page), from the version in force."""
+    from app.common.time import local_today
+    from app.org.models import OrgUnit
+    from app.scheduling import services
+    from app.scheduling.forms import policy_form_values
+    from sqlalchemy import select
+
+    counties = list(db.session.scalars(select(OrgUnit).where(OrgUnit.level == "county")))
+    values = policy_form_values(services.active_policy(), counties)
+    db.session.commit()
+    values.update(version="matrix-s9", effective_from=local_today().isoformat())
+    return values
