@@ -41,6 +41,13 @@ def demo_load(seed, n_retailers, reset, if_empty):
         click.echo(f"credit history: {result.credit['records']} records, {result.credit['suspected']} suspected "
                    "waiting; live grades " + ", ".join(f"{g} {grades.get(g, 0)}" for g in
                                                       ("AAA", "AA", "A", "B", "C", "D")))
+        if result.credit.get("inspections"):
+            click.echo(f"inspections: {result.credit['inspections']} past visits over 15 months "
+                       f"({result.credit['findings']} violations found on site)")
+    evaluation = getattr(result, "evaluation", None)
+    if evaluation:
+        click.echo(f"official evaluation {evaluation['quarter']}: published {evaluation['published_on']}, "
+                   f"public since {evaluation['objection_closes_on']} ({evaluation['licences']} licences)")
     _print_logins(seed)
 
 

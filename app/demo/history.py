@@ -16,16 +16,39 @@ What a retailer's history is made of:
 - violations spread over the two years: mostly minor (signs, licence display, late payments
   imported monthly, price marking, consumer complaints), some general (cartons coded for another
   area, trading beyond the licence, rectification late), a few serious ones and a handful of
-  假私非 vetoes. Violations that still count today fall mostly on retailers whose bonuses cover
-  them (a retailer with a recent late payment is, in a real city, usually an otherwise good
-  one); a few do not, which gives the few B and C grades. Inspection findings are confirmed
-  against a case decision (some are dismissed), older general and serious records are sometimes
-  repaired, and the latest findings still wait in the supervisors' queue;
+  假私非 vetoes. Inspection findings are confirmed against a case decision (some are dismissed),
+  older general and serious records are sometimes repaired, and the latest findings still wait in
+  the supervisors' queue;
+- who commits them is not random (``_Offenders``): as in real inspection data, violations
+  concentrate on a minority of shops and recur (past violations are the strongest single
+  predictor in inspection forecasting, e.g. Chicago's food inspections). Every licence has a
+  latent, persistent propensity drawn once per seed from a lognormal mixture (PROPENSITY: 75 %
+  compliant, 20 % occasional, 5 % chronic offenders, median weights 0.1 / 1 / 8), scaled by its
+  business format and market type (FORMAT_FACTOR, MARKET_FACTOR: illegal-channel findings - other
+  areas' cartons, non-local supply, altered codes, fakes, resale - are three times as frequent in
+  tobacco-and-liquor shops and twice in entertainment venues, and more frequent in market towns,
+  the urban-rural fringe; supermarkets and convenience chains offend least; late payments follow
+  cash flow: small groceries, villages, with only part of the conduct propensity). Each proven or
+  pending violation adds RECUR_BOOST times an average shop's weight to that shop's rate, fading
+  over RECUR_DAYS (late payments excite late payments, conduct conduct). The dates and kinds are
+  drawn first, then the shops in date order. For 20,000 licences (seed 2026-2028): about 12 % of
+  the shops have a violation in two years, 2 % have three or more; the top 10 % of shops hold
+  about 90 % of the violations (the top 2 % about 40 %); after a violation about half of the shops
+  have another within twelve months, against 8 % of all shops in a year; half of the last year's
+  on-site findings are at shops with a violation in the twelve months before. (Before: ~19 % of
+  the shops, top 10 % ~58 %, repeats 11 %, i.e. at random.);
+- steering: violations that still count today fall mostly on retailers whose bonuses cover them
+  (a retailer with a recent late payment is, in a real city, usually an otherwise good one): the
+  draws by propensity are retried until one is covered (then any covered retailer); a few
+  (P_UNCOVERED) are not, which gives the few B and C grades - mostly repeat offenders;
 - records decided before the catalogue's first version came into force are the history migrated
   at the platform's launch: they are recorded under that first version, as imports.
 """
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -52,7 +75,38 @@ QUEUE_MIX = (("ZM11", 0.3), ("ZM09", 0.2), ("ZM08", 0.15), ("ZM10", 0.1), ("ZM04
 P_DISMISSED = 0.08  # inspection findings not proven
 P_REPAIRED = {"general": 0.15, "serious": 0.4}
 # A violation that still counts today lands on a retailer whose bonuses do not cover it only this often.
-P_UNCOVERED = {"minor": 0.02, "general": 0.03}
+P_UNCOVERED = {"minor": 0.04, "general": 0.07}
+STEER_TRIES = (200, 60)  # draws by propensity, then uniform draws, to find a retailer whose bonuses cover it
+
+# Who commits the violations (see the module docstring). Every retailer has a latent, persistent
+# propensity, a mixture of lognormals: most shops are compliant, some offend now and then, a few
+# are chronic offenders (class share, median weight, spread); business format and market type scale
+# it. Each violation raises the shop's own rate for months after it (recurrence).
+PROPENSITY = (("chronic", 0.05, 8.0, 0.5), ("occasional", 0.20, 1.0, 0.6), ("compliant", 0.75, 0.1, 0.6))
+# Illegal-channel findings (非本户/跨区域 cartons, 非本地进货, altered codes, fakes, resale) concentrate in
+# tobacco-and-liquor shops, entertainment venues and market-town (urban-rural fringe) groceries.
+CHANNEL = {"ZM01", "ZM02", "ZM03", "ZM11", "YX02"}
+FORMAT_FACTOR = {
+    "conduct": {"grocery": 1.0, "convenience": 0.7, "supermarket": 0.35, "tobacco_liquor": 1.3,
+                "entertainment": 1.6, "other": 1.0},
+    "channel": {"grocery": 1.0, "convenience": 0.6, "supermarket": 0.3, "tobacco_liquor": 3.0,
+                "entertainment": 2.2, "other": 0.9},
+    # late payments (YX01): small shops short of cash, in villages and towns more than in the city
+    "payment": {"grocery": 1.2, "convenience": 0.8, "supermarket": 0.3, "tobacco_liquor": 0.7,
+                "entertainment": 1.0, "other": 1.0},
+}
+MARKET_FACTOR = {
+    "conduct": {"city": 0.85, "town": 1.35, "village": 1.1},
+    "channel": {"city": 0.8, "town": 1.6, "village": 1.0},
+    "payment": {"city": 0.8, "town": 1.2, "village": 1.5},
+}
+# Late payments follow cash flow more than conduct: the conduct propensity counts only in part.
+PAYMENT_OWN_SIGMA, PAYMENT_CONDUCT_EXP = 0.9, 0.5
+# Recurrence: each violation (not dismissed) adds RECUR_BOOST times an average shop's weight to the
+# shop's own rate, decaying with a time constant of RECUR_DAYS (late payments excite late payments,
+# conduct conduct).
+RECUR_BOOST = 12.0
+RECUR_DAYS = 150.0
 
 P_COMMITMENT = 0.85
 P_KEEPS_SIGNING = 0.95
@@ -128,6 +182,59 @@ def _rating_days(start: date, today: date) -> list[date]:
     return [date(y, 3, 20) for y in range(start.year, today.year + 1) if start <= date(y, 3, 20) <= today]
 
 
+class _Offenders:
+    """Who commits the next violation: a weighted draw over the active licences. A licence's weight
+    is its latent propensity (PROPENSITY, drawn once per seed) times the factors of its business
+    format and market type for the violation's family (conduct, illegal channel, late payment), plus
+    the recurrence left by its own past violations (RECUR_BOOST, decaying over RECUR_DAYS). The
+    violations must be drawn in date order."""
+
+    def __init__(self, seed, shops, start):
+        rng = _rng(seed, "propensity")
+        self.start = start
+        latent, own = [], []
+        for _r in shops:
+            x = rng.random()
+            for _name, share, median, sigma in PROPENSITY:
+                x -= share
+                if x < 0:
+                    break
+            latent.append(median * math.exp(rng.gauss(0.0, sigma)))
+            own.append(math.exp(rng.gauss(0.0, PAYMENT_OWN_SIGMA)))
+        self.latent = latent
+        self.cum = {}
+        for family in ("conduct", "channel", "payment"):
+            fmt, mkt = FORMAT_FACTOR[family], MARKET_FACTOR[family]
+            weights = [(b ** PAYMENT_CONDUCT_EXP * o if family == "payment" else b)
+                       * fmt.get(r.get("business_format"), 1.0) * mkt.get(r.get("market_type"), 1.0)
+                       for r, b, o in zip(shops, latent, own)]
+            mean = sum(weights) / len(weights) if weights else 1.0
+            self.cum[family] = list(itertools.accumulate(w / mean for w in weights))
+        # per excitation group: cumulative weights (scaled by exp(t / RECUR_DAYS)) and the licence index
+        self.excite = {"conduct": ([], []), "payment": ([], [])}
+
+    @staticmethod
+    def family(code):
+        return "payment" if code == "YX01" else "channel" if code in CHANNEL else "conduct"
+
+    def draw(self, rng, code, day) -> int:
+        family = self.family(code)
+        cum = self.cum[family]
+        ecum, eshop = self.excite["payment" if family == "payment" else "conduct"]
+        t = (day - self.start).days / RECUR_DAYS
+        static = cum[-1]
+        u = rng.random() * (static + (ecum[-1] * math.exp(-t) if ecum else 0.0))
+        if u < static:
+            return min(bisect.bisect_right(cum, u), len(cum) - 1)
+        return eshop[min(bisect.bisect_right(ecum, (u - static) * math.exp(t)), len(ecum) - 1)]
+
+    def record(self, index, code, day):
+        ecum, eshop = self.excite["payment" if code == "YX01" else "conduct"]
+        w = RECUR_BOOST * math.exp((day - self.start).days / RECUR_DAYS)
+        ecum.append((ecum[-1] if ecum else 0.0) + w)
+        eshop.append(index)
+
+
 class _Book:
     """Points each retailer has counting today, to steer the violations that still count."""
 
@@ -136,6 +243,7 @@ class _Book:
         self.bonus = defaultdict(int)
         self.minus = defaultdict(int)
         self.zm51_until = {}  # licence -> (year start, year end) of a ZM51 counting today
+        self.broken = set()  # licences whose ZM51 counting today a general or worse violation has broken
 
     def indicator(self, code):
         return self.catalogue.indicator(code)
@@ -147,7 +255,7 @@ class _Book:
     def margin(self, licence, points, decided):
         bonus = min(self.bonus[licence], self.policy.bonus_ceiling)
         window = self.zm51_until.get(licence)
-        if window and window[0] <= decided < window[1]:
+        if window and licence not in self.broken and window[0] <= decided < window[1]:
             bonus -= 5  # the violation breaks the commitment: its ZM51 will not be granted
         return bonus - self.minus[licence] + points
 
@@ -171,6 +279,12 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
     def add(rec: DemoRecord):
         rec.key = len(records)
         records.append(rec)
+        if rec.status in ("confirmed", "repaired") and rec.decided_on and rec.licence_no not in book.broken and \
+                book.indicator(rec.indicator_code).severity in ("general", "serious", "veto"):
+            window = book.zm51_until.get(rec.licence_no)
+            if window and window[0] <= rec.decided_on < window[1]:  # even an old one: that ZM51 is lost
+                book.broken.add(rec.licence_no)
+                book.bonus[rec.licence_no] -= 5
         if rec.status in ("confirmed",) and rec.decided_on and book.counts_today(rec.indicator_code, rec.decided_on):
             pts = book.indicator(rec.indicator_code).points_for(rec.quantity)
             if pts > 0:
@@ -263,6 +377,8 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
     # ---- violations ---------------------------------------------------------------------------
     rng = _rng(seed, "violations")
     active = [r for r in shops if r["status"] != "cancelled"]
+    offenders = _Offenders(seed, active, start)
+    position = {r["licence_no"]: i for i, r in enumerate(active)}
     cases = defaultdict(int)
 
     def case_number(county, day):
@@ -276,12 +392,15 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
         return rng.randint(*band)
 
     def target(code, occurred, decided, points, steer):
-        """A retailer for a violation: licensed by then; if it still counts today, mostly one whose
-        bonuses cover it."""
+        """A retailer for a violation: licensed by then, drawn by propensity (``_Offenders``); if it
+        still counts today, mostly one whose bonuses cover it (if the draws by propensity find none,
+        any such retailer)."""
         candidate = None
+        if not active:
+            return None
         uncovered_ok = not steer or rng.random() < P_UNCOVERED[steer]
-        for _ in range(60):
-            r = active[rng.randrange(len(active))]
+        for k in range(STEER_TRIES[0] + STEER_TRIES[1]):
+            r = active[offenders.draw(rng, code, occurred) if k < STEER_TRIES[0] else rng.randrange(len(active))]
             if issued(r) > occurred - timedelta(days=30):
                 continue
             candidate = r
@@ -340,9 +459,13 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
         elif status == "dismissed":
             rec.dismissed_reason = rng.choice(DISMISS_REASONS)
             rec.extra["dismissed_on"] = decided
+        if status != "dismissed":  # a proven (or still suspected) violation raises the shop's rate
+            offenders.record(position[r["licence_no"]], code, occurred)
         return add(rec)
 
+    # When and what first; then who, in date order (recurrence needs the past of each shop).
     months = HISTORY_DAYS / 30.4
+    events = []  # (day, order, code, forced status)
     for code, rate in MONTHLY.items():
         total = int(round(rate * len(active) * months))
         if code == "YX01":  # the monthly import of late payments: due on the 10th
@@ -351,18 +474,21 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
             while month <= today:
                 if month >= start:
                     for _ in range(per_month):
-                        violation(code, month)
+                        events.append((month, len(events), code, None))
                 month = (month.replace(day=1) + timedelta(days=32)).replace(day=10)
             continue
         for _ in range(total):
-            violation(code, start + timedelta(days=rng.randint(0, HISTORY_DAYS - 1)))
+            events.append((start + timedelta(days=rng.randint(0, HISTORY_DAYS - 1)), len(events), code, None))
     for _ in range(int(round(SERIOUS_SHARE * len(active)))):
-        violation(_pick(rng, SERIOUS_MIX), start + timedelta(days=rng.randint(0, HISTORY_DAYS - 60)))
+        events.append((start + timedelta(days=rng.randint(0, HISTORY_DAYS - 60)), len(events),
+                       _pick(rng, SERIOUS_MIX), None))
     for _ in range(max(1, int(round(VETO_SHARE * len(active))))):
-        violation("ZM01", start + timedelta(days=rng.randint(0, HISTORY_DAYS - 60)), force_status="confirmed")
+        events.append((start + timedelta(days=rng.randint(0, HISTORY_DAYS - 60)), len(events), "ZM01", "confirmed"))
     # The queue: findings of the last weeks still waiting for a supervisor.
     for _ in range(max(3, int(round(QUEUE_SHARE * len(active))))):
-        violation(_pick(rng, QUEUE_MIX), today - timedelta(days=rng.randint(1, 45)), force_status="suspected")
+        events.append((today - timedelta(days=rng.randint(1, 45)), len(events), _pick(rng, QUEUE_MIX), "suspected"))
+    for day, _order, code, forced in sorted(events):
+        violation(code, day, force_status=forced)
 
     # ---- commitments kept: ZM51 unless a general or worse violation was decided in that year ----
     serious_days = defaultdict(list)
@@ -424,6 +550,8 @@ class HistoryResult:
     records: int
     suspected: int
     grades: dict
+    inspections: int = 0
+    findings: int = 0
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -445,6 +573,11 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
     from app.retailers.models import Retailer
 
     records = generate_history(seed, city.retailers, today, showcase=showcase)
+    # The past inspections first (the records found on site point at them), then the records.
+    from app.demo.inspections import generate_inspections, write_findings, write_inspections
+
+    inspections = generate_inspections(seed, city, records, today)
+    found = write_inspections(seed, city, inspections, records)
     ids = dict(db.session.execute(select(Retailer.licence_no, Retailer.id)).all())
     ops = dict(db.session.execute(select(Retailer.id, Retailer.operator_id)).all())
     staff = defaultdict(list)
@@ -468,6 +601,8 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
     for rec in records:
         ind = catalogue.indicator(rec.indicator_code)
         recorder = actor(rec.recorder, rec.county_code)
+        if rec.key in found:  # found on site: entered by the inspection's first officer
+            recorder = found[rec.key][3]
         migrated = rec.extra.get("migrated", False)
         recorded_on = catalogue.effective_from + timedelta(days=4) if migrated else (
             rec.decided_on if rec.source in ("import", "system", "partner") and rec.decided_on else rec.occurred_on)
@@ -482,7 +617,10 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
             "description": (rec.description + ("；" + MIGRATION_NOTE if migrated else "")).strip("；"),
             "evidence": ([{"kind": "photo", "ref": f"demo/{rec.licence_no}/{rec.key}.jpg"}]
                          if rec.source == "inspection" else []),
-            "lat": None, "lng": None, "inspection_id": None, "partner_ref": rec.partner_ref, "client_uuid": None,
+            "lat": found[rec.key][1] if rec.key in found else None,
+            "lng": found[rec.key][2] if rec.key in found else None,
+            "inspection_id": found[rec.key][0] if rec.key in found else None,
+            "partner_ref": rec.partner_ref, "client_uuid": None,
         })
         actors.append((recorder, actor(rec.decider, rec.county_code) if rec.decider else None, migrated))
     # Explicit ids (RETURNING over tens of thousands of rows is slow on SQLite); PostgreSQL's
@@ -520,6 +658,7 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
                            "case_number": None, "decided_on": rec.repaired_on, "note": "信用修复申请经审核通过"})
     for start in range(0, len(events), 5000):
         db.session.execute(insert(CreditRecordEvent.__table__), events[start:start + 5000])
+    findings = write_findings(records, {rec.key: rid for rec, rid in zip(records, record_ids)}, found, today)
 
     # Live grades for every licence, with the engine, in bulk.
     shops = db.session.execute(select(Retailer.id, Retailer.operator_id, Retailer.licence_issued_on)
@@ -531,4 +670,4 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
     for row in grade_rows:
         distribution[row["grade"]] += 1
     return HistoryResult(records=len(rows), suspected=sum(1 for r in records if r.status == "suspected"),
-                         grades=dict(distribution))
+                         grades=dict(distribution), inspections=len(inspections), findings=findings)

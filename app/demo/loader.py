@@ -1,13 +1,15 @@
 """Loading the Huai'an demo city into the database, in one transaction.
 
 The data comes from :mod:`app.demo.generator` (pure and deterministic for a seed); this module
-only writes it. Loading refuses when data exists, unless ``reset`` is given: then everything but
+only writes it, with the credit history and the past inspections (:mod:`app.demo.history`,
+:mod:`app.demo.inspections`), the retailer side, and the published evaluation of the last full
+quarter (:func:`publish_last_quarter`). Loading refuses when data exists, unless ``reset`` is given: then everything but
 the audit trail is deleted first, in the same transaction, so a load is all or nothing."""
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from app.audit.services import record
 from app.auth.models import ApiToken, LoginAttempt, SecurityEvent, User, UserSession, user_retailers
@@ -35,6 +37,7 @@ class LoadResult:
     logins: list = field(default_factory=list)  # (username, role, unit, note)
     partner_tokens: list = field(default_factory=list)  # (username, token)
     credit: dict = field(default_factory=dict)  # credit history: records, suspected, live grades by grade
+    evaluation: dict = field(default_factory=dict)  # the published quarterly evaluation (quarter, run, dates)
 
 
 def has_data() -> bool:
@@ -129,13 +132,68 @@ def load(seed: int, n_retailers: int, *, reset: bool = False, today: date | None
     showcase = [n for u in city.users if u["username"] in ("retailer_demo", "retailer_multi")
                 for n in u.get("retailer_licence_nos") or []]
     history = load_history(seed, city, today, showcase=showcase)
-    result.credit = {"records": history.records, "suspected": history.suspected, "grades": history.grades}
+    result.credit = {"records": history.records, "suspected": history.suspected, "grades": history.grades,
+                     "inspections": history.inspections, "findings": history.findings}
     from app.demo.retailer_side import load_retailer_side
 
     result.credit["retailer_side"] = load_retailer_side(seed, today)
+    result.evaluation = publish_last_quarter(today)
     record("demo.load", "system", None, after={"seed": seed, "retailers": len(rows), "operators": len(op_rows),
                                                "users": len(city.users), "reset": reset})
     return result
+
+
+def evaluation_dates(today: date) -> dict | None:
+    """The last full quarter before ``today`` whose evaluation can have been published with its
+    objection window closed by ``today``: run on the 5th day after the quarter, reviewed on the 8th,
+    published on the 12th (earlier if the window must still close before ``today``). None if no
+    quarter fits."""
+    from app.evaluation.batch import quarter_bounds, quarter_of
+    from app.evaluation.services import objection_days
+
+    window = objection_days()
+    first_of_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    for _ in range(4):
+        end = first_of_quarter - timedelta(days=1)
+        quarter = quarter_of(end)
+        start, _end = quarter_bounds(quarter)
+        publish_on = min(end + timedelta(days=12), today - timedelta(days=window + 1))
+        if publish_on >= end + timedelta(days=3):
+            return {"quarter": quarter, "start": start, "as_of": end,
+                    "run_on": min(end + timedelta(days=5), publish_on - timedelta(days=2)),
+                    "review_on": min(end + timedelta(days=8), publish_on - timedelta(days=1)),
+                    "publish_on": publish_on}
+        first_of_quarter = start
+    return None
+
+
+def publish_last_quarter(today: date) -> dict:
+    """Run, review and publish the official evaluation of the last full quarter through the
+    evaluation services (as the city-level supervisor), dated back so that its objection window has
+    closed by ``today``: the public sees it. The current quarter stays unevaluated."""
+    from app.evaluation import services as evaluation
+    from app.demo.history import _at
+
+    dates = evaluation_dates(today)
+    if dates is None:
+        return {}
+    from app.credit.versions import policies
+
+    if not any(p.effective_from <= dates["as_of"] for p in policies().values()):
+        return {}  # no grade policy in force at the quarter's end: nothing official to publish
+    actor = (db.session.scalars(select(User).where(User.username == "city_sup")).first()
+             or db.session.scalars(select(User).where(User.role == "admin").order_by(User.id)).first())
+    run = evaluation.run(dates["quarter"], actor, today=dates["run_on"], now=_at(dates["run_on"], 9))
+    evaluation.review(run, actor, today=dates["review_on"], now=_at(dates["review_on"], 15))
+    evaluation.publish(run, actor, today=dates["publish_on"], now=_at(dates["publish_on"], 10))
+    from app.notices.models import Notice
+
+    # the retailers were told on the day of publication
+    db.session.execute(update(Notice).where(Notice.dedupe_key == f"official:{run.id}")
+                       .values(created_at=run.published_at))
+    return {"quarter": run.quarter, "run_id": run.id, "licences": run.retailer_count,
+            "published_on": dates["publish_on"], "objection_closes_on": run.objection_closes_on,
+            "grades": dict((run.summary or {}).get("grades") or {})}
 
 
 def _pick_logins(users):

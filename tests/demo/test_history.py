@@ -1,6 +1,6 @@
 """The demo city's credit history: deterministic, realistic, and its live grades shaped like a real city
 (DOMAIN.md: about 90 % A, 5-10 % AA, under 1 % AAA, a few B-D)."""
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import pytest
@@ -71,6 +71,44 @@ def test_history_is_realistic(city, history):
     for _ in range(12):
         assert months[(day.year, day.month)] >= 10, (day, months)
         day = day.replace(day=1) - timedelta(days=1)
+
+
+def test_violations_concentrate_and_recur(city, history):
+    """Real violation data is not random: a minority of shops hold most violations, they recur, and
+    some formats and areas offend more (app.demo.history._Offenders)."""
+    import scoring
+
+    catalogue = scoring.catalogue_for(TODAY, scoring.available_catalogues())
+    violations = [r for r in history if r.status != "dismissed"
+                  and catalogue.indicator(r.indicator_code).points_for(r.quantity) < 0]
+    active = [r for r in city.retailers if r["status"] != "cancelled"]
+    per_shop = Counter(r.licence_no for r in violations)
+    counts = sorted(per_shop.values(), reverse=True)
+    assert 0.08 <= len(per_shop) / len(active) <= 0.16, len(per_shop)  # at random it would be ~19 %
+    assert sum(counts[:len(active) // 10]) >= 0.8 * len(violations)  # the top 10 % of shops hold most
+    assert sum(counts[:len(active) // 50]) >= 0.3 * len(violations)
+    # recurrence: after a violation, another within twelve months far more often than a shop has one
+    days = defaultdict(list)
+    for r in violations:
+        days[r.licence_no].append(r.occurred_on)
+    followed = total = 0
+    for seq in days.values():
+        seq.sort()
+        for i, d in enumerate(seq):
+            if d + timedelta(days=365) <= TODAY:
+                total += 1
+                followed += any(d < e <= d + timedelta(days=365) for e in seq[i + 1:])
+    last_year = sum(any(d > TODAY - timedelta(days=365) for d in seq) for seq in days.values()) / len(active)
+    assert followed / total > 3 * last_year, (followed / total, last_year)
+    # illegal-channel findings: tobacco-and-liquor shops and entertainment venues more than chains
+    fmt = {r["licence_no"]: r["business_format"] for r in active}
+    shops = Counter(fmt.values())
+    channel = Counter(fmt.get(r.licence_no) for r in violations if r.indicator_code in ("ZM11", "ZM03", "ZM02"))
+
+    def rate(*formats):
+        return sum(channel[f] for f in formats) / sum(shops[f] for f in formats)
+
+    assert rate("tobacco_liquor", "entertainment") > 2 * rate("supermarket", "convenience")
 
 
 def test_loaded_history_gives_the_engines_grades(app):

@@ -18,7 +18,29 @@ def _digest():
         .join(OrgUnit, Retailer.unit_id == OrgUnit.id).join(Operator, Retailer.operator_id == Operator.id)
         .order_by(Retailer.licence_no)).all()
     users = db.session.execute(select(User.username, User.role, User.display_name).order_by(User.username)).all()
-    return hashlib.sha256(repr((rows, users)).encode()).hexdigest()
+    # the past inspections (who, where, when, what) and the published quarter's grades
+    from sqlalchemy.orm import aliased
+
+    from app.evaluation.models import EvaluationRow, EvaluationRun
+    from app.inspections.models import Inspection
+
+    first, second = aliased(User), aliased(User)
+    inspections = db.session.execute(
+        select(Retailer.licence_no, Inspection.occurred_on, Inspection.outcome, first.username, second.username,
+               Inspection.started_at, Inspection.lat, Inspection.lng, Inspection.signature_status,
+               Inspection.content_hash, Inspection.client_uuid)
+        .join(Retailer, Inspection.retailer_id == Retailer.id).join(first, Inspection.inspector_id == first.id)
+        .join(second, Inspection.second_officer_id == second.id)
+        .order_by(Inspection.occurred_on, Retailer.licence_no, Inspection.started_at)).all()
+    assert inspections
+    # (not the inputs hash: it covers database ids, which PostgreSQL's sequences do not repeat after a reset)
+    runs = db.session.execute(select(EvaluationRun.quarter, EvaluationRun.status, EvaluationRun.retailer_count,
+                                     EvaluationRun.published_at, EvaluationRun.objection_closes_on)).all()
+    grades = db.session.execute(
+        select(Retailer.licence_no, EvaluationRow.grade, EvaluationRow.score)
+        .join(Retailer, EvaluationRow.retailer_id == Retailer.id).order_by(Retailer.licence_no)).all()
+    assert runs and grades
+    return hashlib.sha256(repr((rows, users, inspections, runs, grades)).encode()).hexdigest()
 
 
 def test_demo_load_2000_is_deterministic_and_refuses_a_second_load(app):
