@@ -119,15 +119,15 @@ def sign(retailer: Retailer, user, *, agreed: bool, signature: str, signer_name:
     return c
 
 
-def public_list(limit: int = 200, q: str | None = None):
-    """Active commitments for the public page: (commitment, retailer) pairs."""
+def public_query(q: str | None = None):
+    """Active commitments for the public page, newest first: a statement of (commitment, retailer)."""
     today = local_today()
     stmt = (select(Commitment, Retailer).join(Retailer, Retailer.id == Commitment.retailer_id)
             .where(Commitment.status == "active", Commitment.expires_on > today)
-            .order_by(Commitment.signed_on.desc(), Commitment.id.desc()).limit(limit))
+            .order_by(Commitment.signed_on.desc(), Commitment.id.desc()))
     if q:
         stmt = stmt.where((Retailer.licence_no == q) | Retailer.shop_name.contains(q))
-    return list(db.session.execute(stmt))
+    return stmt
 
 
 def breach(commitment: Commitment, actor, note: str, case_number: str | None = None) -> Commitment:

@@ -230,11 +230,7 @@ def notice_centre():
     notices.consume(limit=200)
     db.session.commit()
     stmt = policy.scope(current_user, "notices.read", select(Notice), Notice)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    per_page = 30
-    pages = max(1, (total + per_page - 1) // per_page)
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    rows = list(db.session.scalars(stmt.order_by(Notice.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    rows, page, pages, total = _page_of(stmt.order_by(Notice.id.desc()))
     return render_template("notices.html", rows=rows, unread=notices.unread_count(current_user), page=page,
                            pages=pages, total=total)
 
@@ -281,11 +277,20 @@ def supervise_inbox():
     if show == "open":
         stmt = stmt.where(RepairRequest.status.in_(repair.OPEN_REPAIR))
         ostmt = ostmt.where(Objection.status == "open")
-    reqs = list(db.session.scalars(stmt.order_by(RepairRequest.decide_due, RepairRequest.id).limit(200)))
-    objs = list(db.session.scalars(ostmt.order_by(Objection.answer_due, Objection.id).limit(200)))
-    return render_template("supervise_inbox.html", reqs=reqs, objs=objs, show=show,
+    reqs, rpage, rpages, rtotal = _page_of(stmt.order_by(RepairRequest.decide_due, RepairRequest.id), "rpage")
+    objs, opage, opages, ototal = _page_of(ostmt.order_by(Objection.answer_due, Objection.id), "opage")
+    return render_template("supervise_inbox.html", reqs=reqs, objs=objs, show=show, rpage=rpage, rpages=rpages,
+                           rtotal=rtotal, opage=opage, opages=opages, ototal=ototal,
                            repair_deadline=repair.repair_deadline, objection_deadline=repair.objection_deadline,
                            name=_record_name)
+
+
+def _page_of(stmt, param="page", per_page=30):
+    """(rows, page, pages, total) of an ordered statement, the page number read from ``param``."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, (total + per_page - 1) // per_page)
+    page = min(max(1, request.args.get(param, 1, type=int) or 1), pages)
+    return list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))), page, pages, total
 
 
 def _evidence(ids):
@@ -359,8 +364,14 @@ def supervise_objection(objection_id):
 @requires("repairs.decide")
 def supervise_commitments():
     stmt = policy.scope(current_user, "repairs.decide", select(Commitment), Commitment).where(
-        Commitment.status == "active").order_by(Commitment.signed_on.desc()).limit(200)
-    return render_template("supervise_commitments.html", rows=list(db.session.scalars(stmt)))
+        Commitment.status == "active")
+    q = (request.args.get("q") or "").strip()[:64]
+    if q:
+        from app.retailers.services import search_clause
+
+        stmt = stmt.where(Commitment.retailer_id.in_(select(Retailer.id).where(search_clause(q))))
+    rows, page, pages, total = _page_of(stmt.order_by(Commitment.signed_on.desc(), Commitment.id.desc()))
+    return render_template("supervise_commitments.html", rows=rows, page=page, pages=pages, total=total, q=q)
 
 
 @bp.route("/supervise/commitments/<int:commitment_id>/breach", methods=["POST"])
@@ -408,8 +419,14 @@ def admin_commitment_text():
 @requires("public")
 def public_commitments():
     q = (request.args.get("q") or "").strip()[:64]
-    rows = commitments.public_list(q=q or None)
-    return render_template("public_commitments.html", rows=rows, q=q, mask_name=mask_name)
+    stmt = commitments.public_query(q or None)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    per_page = 50
+    pages = max(1, (total + per_page - 1) // per_page)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    rows = list(db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return render_template("public_commitments.html", rows=rows, q=q, mask_name=mask_name, page=page, pages=pages,
+                           total=total)
 
 
 @bp.route("/verify/<serial>")
