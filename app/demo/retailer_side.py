@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 
 from PIL import Image, ImageDraw
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.auth.models import User
 from app.commitments import services as commitments
@@ -43,6 +43,24 @@ def _skip_history_events():
     db.session.flush()
 
 
+def _date_back(record) -> None:
+    """The demo's repairable record was decided months ago: its grade change and the notices the
+    retailer got carry that day (the record's and the grade's objection windows have closed), not
+    the moment of the load."""
+    from app.credit.models import CreditRecord, CreditRecordEvent, GradeChange
+    from app.demo.history import _at
+    from app.notices.models import Notice
+
+    when = _at(record.decided_on, 11)
+    db.session.execute(update(CreditRecord).where(CreditRecord.id == record.id).values(recorded_at=when))
+    db.session.execute(update(CreditRecordEvent).where(CreditRecordEvent.record_id == record.id).values(at=when))
+    changes = list(db.session.scalars(select(GradeChange).where(GradeChange.record_id == record.id)))
+    for change in changes:
+        change.at = when
+    keys = [f"rec:{record.id}"] + [f"grade:{c.id}" for c in changes]
+    db.session.execute(update(Notice).where(Notice.dedupe_key.in_(keys)).values(created_at=when))
+
+
 def load_retailer_side(seed: int, today: date) -> dict:
     from app.notices import services as notices
 
@@ -72,6 +90,8 @@ def load_retailer_side(seed: int, today: date) -> dict:
                          signer_name=shop.operator_name, today=today - timedelta(days=rng.randint(0, 300)))
         signed += 1
     notices.consume()  # the demo retailer is told of its new record
+    if repairable is not None:
+        _date_back(repairable)
     db.session.flush()
     return {"repairable_record": repairable.id if repairable else None, "commitments": signed}
 

@@ -88,3 +88,29 @@ def test_demo_users_can_sign_in(app):
     mine = s.get("/api/me/retailers").get_json()
     assert len(mine) >= 1
     assert all("operator_id" not in r for r in mine)
+
+
+def test_the_demo_retailer_was_told_when_things_happened(app):
+    """The notices of the demo retailer carry the day of the record, grade change and publication,
+    not the moment of the load; their objection windows have closed, as in a city already running."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.common.time import to_local
+    from app.credit.models import CreditRecord
+    from app.extensions import db
+    from app.notices.models import Notice
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load", "--seed", "7", "--retailers", "300"]).exit_code == 0
+    demo = db.session.scalars(select(User).where(User.username == "retailer_demo")).one()
+    notices = {n.kind: n for n in db.session.scalars(select(Notice).where(Notice.user_id == demo.id))}
+    record = db.session.get(CreditRecord, int(notices["new_record"].dedupe_key.split(":")[1]))
+    assert to_local(notices["new_record"].created_at).date() == record.decided_on
+    assert to_local(record.recorded_at).date() == record.decided_on
+    from app.evaluation.models import EvaluationRun
+
+    run = db.session.scalars(select(EvaluationRun).where(EvaluationRun.status == "published")).one()
+    assert notices["official_grade"].created_at == run.published_at
+    if "grade_changed" in notices:
+        assert to_local(notices["grade_changed"].created_at).date() == record.decided_on
