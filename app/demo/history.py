@@ -521,26 +521,34 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
     return records
 
 
-def grades_of(records: list[DemoRecord], retailers: list[dict], today: date) -> dict[str, scoring.ScoreResult]:
-    """The engine's result for every retailer, from the generated records alone (pure): what the
-    database-backed live grades must equal."""
+def engine_setup(records: list[DemoRecord], retailers: list[dict], today: date):
+    """What the engine needs to grade the generated history (pure): the catalogues, the policy in
+    force ``today`` and a function giving one licence's inputs (its operator's confirmed and
+    repaired records; those of other licences marked via_operator)."""
     catalogues = scoring.available_catalogues()
     policy = scoring.policy_for(today, scoring.available_policies())
     version = scoring.catalogue_for(today, catalogues).version
     operator_of = {r["licence_no"]: r["operator_id_number"] for r in retailers}
     by_operator = defaultdict(list)
     for i, rec in enumerate(records):
-        if rec.status in ("confirmed", "repaired"):
+        if rec.status in ("confirmed", "repaired") and rec.licence_no in operator_of:
             by_operator[operator_of[rec.licence_no]].append((i, rec))
-    out = {}
-    for r in retailers:
-        inputs = [scoring.RecordInput(id=i, indicator_code=rec.indicator_code, catalogue_version=version,
-                                      decided_on=rec.decided_on, quantity=rec.quantity, repaired_on=rec.repaired_on,
-                                      via_operator=rec.licence_no != r["licence_no"])
-                  for i, rec in by_operator.get(r["operator_id_number"], [])]
-        out[r["licence_no"]] = scoring.compute(inputs, as_of=today, catalogues=catalogues, policy=policy,
-                                               licensed_on=r["licence_issued_on"])
-    return out
+
+    def inputs_of(r: dict) -> list[scoring.RecordInput]:
+        return [scoring.RecordInput(id=i, indicator_code=rec.indicator_code, catalogue_version=version,
+                                    decided_on=rec.decided_on, quantity=rec.quantity, repaired_on=rec.repaired_on,
+                                    via_operator=rec.licence_no != r["licence_no"])
+                for i, rec in by_operator.get(r["operator_id_number"], [])]
+
+    return catalogues, policy, inputs_of
+
+
+def grades_of(records: list[DemoRecord], retailers: list[dict], today: date) -> dict[str, scoring.ScoreResult]:
+    """The engine's result for every retailer, from the generated records alone (pure): what the
+    database-backed live grades must equal."""
+    catalogues, policy, inputs_of = engine_setup(records, retailers, today)
+    return {r["licence_no"]: scoring.compute(inputs_of(r), as_of=today, catalogues=catalogues, policy=policy,
+                                             licensed_on=r["licence_issued_on"]) for r in retailers}
 
 
 # ---- writing ----------------------------------------------------------------------------------

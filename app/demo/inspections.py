@@ -102,22 +102,14 @@ def grades_on(records, retailers, days, today) -> dict:
     """{day: {licence: grade}} by the engine, from the generated records alone (pure). Licences not
     issued yet on a day are left out. The catalogue and policy in force ``today`` are used for every
     day (the platform's first versions also grade the migrated history)."""
-    catalogues = scoring.available_catalogues()
-    policy = scoring.policy_for(today, scoring.available_policies())
-    version = scoring.catalogue_for(today, catalogues).version
-    operator_of = {r["licence_no"]: r["operator_id_number"] for r in retailers}
-    by_operator = defaultdict(list)
-    for i, rec in enumerate(records):
-        if rec.status in ("confirmed", "repaired") and rec.licence_no in operator_of:
-            by_operator[operator_of[rec.licence_no]].append((i, rec))
+    from app.demo.history import engine_setup
+
+    catalogues, policy, inputs_of = engine_setup(records, retailers, today)
     out = {day: {} for day in days}
     for r in retailers:
         if r["status"] == "cancelled":
             continue
-        inputs = [scoring.RecordInput(id=i, indicator_code=rec.indicator_code, catalogue_version=version,
-                                      decided_on=rec.decided_on, quantity=rec.quantity, repaired_on=rec.repaired_on,
-                                      via_operator=rec.licence_no != r["licence_no"])
-                  for i, rec in by_operator.get(r["operator_id_number"], [])]
+        inputs = inputs_of(r)
         for day in days:
             if r["licence_issued_on"] > day:
                 continue
