@@ -16,10 +16,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     configure_i18n(app)
     add_blueprints(app)
     add_request_guard(app)
+    add_request_boundary(app)
     add_error_handlers(app)
     add_template_helpers(app)
     add_cli(app)
+    configure_jobs(app)
     check_config(app)
+    configure_proxy(app)
     return app
 
 
@@ -29,6 +32,15 @@ def configure_app(app, config_name, overrides):
     app.config.update(overrides)
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
     os.makedirs(app.instance_path, exist_ok=True)
+    configure_edge(app)
+
+
+def configure_edge(app):
+    """Input hygiene first: the request class, the bounded id converter (before any route is added)
+    and the hook that refuses what the database cannot store (before any other hook)."""
+    from app.common import edge
+
+    edge.init_app(app)
 
 
 def configure_logging(app):
@@ -60,12 +72,27 @@ def import_models():
     import app.org.models  # noqa: F401
     import app.retailers.models  # noqa: F401
     import app.storage.models  # noqa: F401
+    import app.storage.pending  # noqa: F401  (files follow their transaction: listeners on the session)
     import app.inspections.models  # noqa: F401
     import app.scheduling.models  # noqa: F401
     import app.commitments.models  # noqa: F401
     import app.repair.models  # noqa: F401
+    import app.licence_requests.models  # noqa: F401
     import app.notices.models  # noqa: F401
     import app.reports.models  # noqa: F401
+    import app.jobs.models  # noqa: F401
+    import app.licences.models  # noqa: F401
+    import app.partners.models  # noqa: F401
+    import app.lists.models  # noqa: F401
+    import app.exchange.models  # noqa: F401
+    import app.opendata.models  # noqa: F401
+    import app.banks.models  # noqa: F401
+    import app.holidays.models  # noqa: F401
+    import app.groups.models  # noqa: F401
+    import app.trust.models  # noqa: F401
+    import app.warnings.models  # noqa: F401
+    import app.service.models  # noqa: F401
+    import app.dashboard.models  # noqa: F401
 
 
 def configure_i18n(app):
@@ -89,6 +116,16 @@ def add_request_guard(app):
     policy.register_endpoints(app)
 
 
+def add_request_boundary(app):
+    """Every view runs as one unit of work, committed once (app.common.boundary); the security log
+    is written in its own transaction at the end of the request."""
+    from app.auth import security_log
+    from app.common import boundary
+
+    boundary.install(app)
+    security_log.init_app(app)
+
+
 def add_error_handlers(app):
     from app.errors import register_error_handlers
 
@@ -96,9 +133,11 @@ def add_error_handlers(app):
 
 
 def add_template_helpers(app):
+    from app.common import headers
     from app.pwa.helpers import register_template_helpers
 
     register_template_helpers(app)
+    headers.init_app(app)
 
 
 def add_cli(app):
@@ -107,9 +146,40 @@ def add_cli(app):
     register_cli(app)
 
 
+def configure_jobs(app):
+    """The job runner: Huey's storage for this app, the tasks and the periodic schedule, and the
+    session hooks that enqueue work after commit (app.jobs)."""
+    from app.jobs import runner, tasks
+
+    runner.install_session_hooks()
+    tasks.install_kicks()
+    runner.init_app(app)
+
+
 def check_config(app):
-    """Production refuses to start with the default secret key."""
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+    """Production refuses to start with the default secret key, without its public address, or with
+    login throttling counted per process (memory://: each gunicorn worker would count on its own)."""
+    from app.common.urls import check_public_base_url
+
+    production = app.config["ENV_NAME"] == "production"
+    if production and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set in production (APP_ENV=production).")
-    if app.config["ENV_NAME"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
-        app.logger.warning("RATELIMIT_STORAGE_URI is memory://: login throttling is per process. Use Redis.")
+    if app.config.get("PUBLIC_BASE_URL") or production:
+        check_public_base_url(app.config.get("PUBLIC_BASE_URL"))
+    if app.config.get("MAP_TILE_COORDS", "wgs84") not in ("wgs84", "gcj02"):
+        raise RuntimeError("MAP_TILE_COORDS must be wgs84 or gcj02 (the datum of the map tiles).")
+    if not production:
+        return
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        raise RuntimeError("Login throttling needs storage shared by every worker in production: set REDIS_URL "
+                           "(or RATELIMIT_STORAGE_URI), e.g. redis://127.0.0.1:6379/0.")
+
+
+def configure_proxy(app):
+    """Behind TRUSTED_PROXY_HOPS reverse proxies, believe that many X-Forwarded-For/-Proto entries
+    (the client address for throttling and logs, https for cookies); with 0 believe none."""
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

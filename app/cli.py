@@ -126,7 +126,7 @@ def tokens_create(username, name):
         db.session.commit()
     except ServiceError as exc:
         _fail(exc)
-    click.echo(f"token {token.id} for {username}: {raw}")
+    click.echo(f"token {token.id} for {username} (signing secret for X-Signature: {token.signing_secret}): {raw}")
 
 
 @tokens_cli.command("revoke")
@@ -146,16 +146,41 @@ def tokens_revoke(token_id):
 
 @audit_cli.command("verify")
 def audit_verify():
-    """Walk the hash chain; name the first broken link (exit 1 if any)."""
+    """Walk the hash chain and check it against the anchors outside the database; name the first
+    problem (exit 1 if any): an altered, reordered or missing entry, deleted last entries, a re-hashed
+    chain, an altered anchor file."""
+    from app.audit.anchor import anchor_path
     from app.audit.services import verify
 
     result = verify()
     if result.ok:
-        click.echo(f"audit chain OK: {result.checked} entries, head {result.head_hash}")
+        anchored = (f"; matches {result.anchors} anchors (latest: seq {result.anchored_seq} at {result.anchored_at})"
+                    if result.anchors else "")
+        click.echo(f"audit chain OK: {result.checked} entries, head {result.head_hash}{anchored}")
+        if result.warning:
+            click.echo(f"warning: {result.warning}", err=True)
         return
-    click.echo(f"audit chain BROKEN at seq {result.broken_seq}: {result.problem} "
+    where = f"at seq {result.broken_seq}" if result.broken_seq else f"(anchor file {anchor_path()})"
+    click.echo(f"audit chain BROKEN {where}: {result.problem} "
                f"({result.checked} entries verified before it)", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("anchor")
+@click.option("--note", default="", help="A note kept with the anchor (e.g. 'before key rotation')")
+def audit_anchor(note):
+    """Verify the chain, then append its head (sequence number, hash, key id, time) to the anchor file
+    outside the database (AUDIT_ANCHOR_PATH). Meant to run daily; refuses a chain that does not verify."""
+    from app.audit.anchor import ChainBroken, anchor_path, write_anchor
+
+    try:
+        a = write_anchor(note)
+    except ChainBroken as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    finally:
+        db.session.rollback()
+    click.echo(f"anchor {a.n}: seq {a.seq}, hash {a.entry_hash}, key {a.key_id}, at {a.at} -> {anchor_path()}")
 
 
 @org_cli.command("init")
@@ -186,11 +211,27 @@ def register_cli(app):
 
     app.cli.add_command(credit_cli)
 
+    from app.storage.cli import storage_cli
+
+    app.cli.add_command(storage_cli)
+
     from app.evaluation.cli import evaluate_cli
 
     app.cli.add_command(evaluate_cli)
+
+    from app.licences.cli import licences_cli
+
+    app.cli.add_command(licences_cli)
 
     from app.commitments.cli import commitments_cli, notices_cli
 
     app.cli.add_command(commitments_cli)
     app.cli.add_command(notices_cli)
+
+    from app.holidays.cli import calendar_cli
+
+    app.cli.add_command(calendar_cli)
+
+    from app.jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)

@@ -4,11 +4,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.common.openapi import ProjectApi
 
 # Stable constraint names: Alembic needs them to alter tables on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -32,4 +33,4 @@ csrf = CSRFProtect()
 # (see app.auth.throttle), keyed by account and by address.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
-api = Api()
+api = ProjectApi()  # flask-smorest, with a truthful OpenAPI document (app/common/openapi.py)

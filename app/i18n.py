@@ -1,6 +1,6 @@
 """Flask-Babel set-up: Chinese (zh_Hans_CN) by default, English on request."""
-from flask import has_request_context, request
-from flask_babel import gettext
+from flask import g, has_app_context, has_request_context, request
+from flask_babel import get_locale, get_translations, gettext
 from flask_login import current_user
 
 from app.extensions import babel
@@ -28,6 +28,7 @@ def init_babel(app):
 
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    install_template_gettext(app)
 
 
 def translate_messages(value):
@@ -39,3 +40,29 @@ def translate_messages(value):
     if isinstance(value, str):
         return gettext(value)
     return value
+
+
+def request_translations():
+    """The translations of the request's locale, found once per request: Flask-Babel looks them up
+    again on every call (domain, locale, cache key), and a page makes dozens of calls. Keyed by the
+    locale object Flask-Babel keeps for the request, so its ``refresh()`` (a locale changed in the
+    middle of a request) is followed."""
+    if not has_app_context():
+        return get_translations()
+    locale = get_locale()
+    cached = g.get("_i18n_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._i18n_translations = (locale, get_translations())
+    return cached[1]
+
+
+def install_template_gettext(app):
+    """The templates' _(), gettext, ngettext, pgettext and npgettext through request_translations
+    (same messages, same %-formatting and escaping by Jinja's i18n extension)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )

@@ -10,7 +10,7 @@
     services.run (a rerun: old rows deleted, batch, inputs hash, summary), and a spot check that the
     rows equal the engine's result for a sample of licences.
 (c) On the same database: live recomputation of one licence after a confirmation (target: median
-    <= 10 ms): app.credit.services.recompute when it exists (else engine_inputs + compute + upsert),
+    <= 10 ms): app.credit.grading.recompute,
     and the whole confirm() service.
 (b) SQLite: the demo city (`flask demo load` into a temporary file; records generated with the same mix
     when the demo has none): services.run and the batch alone (target <= 3 s).
@@ -332,14 +332,9 @@ def pg_live(app, db, args):
     from app.evaluation import sources
     from app.retailers.models import Retailer
 
-    try:
-        from app.credit import services as credit
-        recompute = credit.recompute
-        confirm = getattr(credit, "confirm", None)
-        label = "app.credit.services.recompute"
-    except (ImportError, AttributeError):
-        credit, confirm, label = None, None, "engine_inputs + compute + upsert (fallback)"
-        recompute = _fallback_recompute
+    from app.credit import grading, recording
+
+    recompute, confirm, label = grading.recompute, recording.confirm, "app.credit.grading.recompute"
     today = dt.date.today()
     rng = random.Random(9)
     candidates = list(db.session.scalars(select(CreditRecord.id).where(CreditRecord.status == "suspected")
@@ -350,12 +345,12 @@ def pg_live(app, db, args):
     for k, record_id in enumerate(picks):
         rec = db.session.get(CreditRecord, record_id)
         retailer = db.session.get(Retailer, rec.retailer_id)
-        if credit is not None:  # the live grade exists before the change, as in production
-            credit.current_grade(retailer)
-            for other in db.session.scalars(select(Retailer).where(Retailer.operator_id == rec.operator_id)):
-                credit.current_grade(other)
+        # the live grade exists before the change, as in production
+        grading.current_grade(retailer)
+        for other in db.session.scalars(select(Retailer).where(Retailer.operator_id == rec.operator_id)):
+            grading.current_grade(other)
         db.session.commit()
-        if k < half or confirm is None:
+        if k < half:
             t0 = time.perf_counter()
             rec.status, rec.decided_on, rec.case_number = "confirmed", today, f"BENCH-{record_id}"
             db.session.flush()
@@ -370,19 +365,18 @@ def pg_live(app, db, args):
             db.session.commit()
             confirm_times.append(time.perf_counter() - t0)
     lean_times = []
-    if credit is not None:
-        lean = _lean_recompute_factory(db)
-        for record_id in rng.sample([c for c in candidates if c not in set(picks)], min(len(candidates), half)):
-            rec = db.session.get(CreditRecord, record_id)
-            retailer = db.session.get(Retailer, rec.retailer_id)
-            credit.current_grade(retailer)
-            db.session.commit()
-            t0 = time.perf_counter()
-            rec.status, rec.decided_on, rec.case_number = "confirmed", today, f"BENCH-{record_id}"
-            db.session.flush()
-            lean(retailer.id, "record.confirm", rec.id)
-            lean_times.append(time.perf_counter() - t0)
-            db.session.commit()
+    lean = _lean_recompute_factory(db)
+    for record_id in rng.sample([c for c in candidates if c not in set(picks)], min(len(candidates), half)):
+        rec = db.session.get(CreditRecord, record_id)
+        retailer = db.session.get(Retailer, rec.retailer_id)
+        grading.current_grade(retailer)
+        db.session.commit()
+        t0 = time.perf_counter()
+        rec.status, rec.decided_on, rec.case_number = "confirmed", today, f"BENCH-{record_id}"
+        db.session.flush()
+        lean(retailer.id, "record.confirm", rec.id)
+        lean_times.append(time.perf_counter() - t0)
+        db.session.commit()
     ms = 1000
     out = {"live_recompute_ms": statistics.median(recompute_times) * ms,
            "live_commit_ms": statistics.median(commit_times) * ms}
@@ -453,24 +447,6 @@ def _lean_recompute_factory(db):
             "policy": result.policy_version, "cause": cause, "record": record_id})
 
     return recompute
-
-
-def _fallback_recompute(retailer, cause, record_id=None):
-    from app.credit.models import RetailerGrade
-    from app.evaluation import sources
-    from app.extensions import db
-    from scoring import compute
-
-    today = dt.date.today()
-    result = compute(sources.engine_inputs(retailer.id, today), as_of=today, catalogues=sources.catalogues(),
-                     policy=sources.policy_on(today), licensed_on=retailer.licence_issued_on)
-    row = db.session.get(RetailerGrade, retailer.id) or RetailerGrade(retailer_id=retailer.id)
-    row.score, row.grade, row.score_grade = result.score, result.grade, result.score_grade
-    row.monopoly, row.marketing, row.social = (result.subtotals[d] for d in ("monopoly", "marketing", "social"))
-    row.as_of, row.valid_until, row.policy_version = today, result.next_change, result.policy_version
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 # ---------------------------------------------------------------- SQLite demo city

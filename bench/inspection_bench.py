@@ -1,5 +1,5 @@
 """Benchmark: field inspections on the server side. Prints figures (median of several runs, each beside
-a floor measured in the same run, as shared/MACHINE-NOTES.md asks):
+a floor measured in the same run):
 
 - a submission with three photos (three uploads, then the inspection), through the WSGI app: target < 1 s;
 - the phone's data pack of a 3,000-shop county: build time, JSON and gzip size;
@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)

@@ -1,6 +1,6 @@
 """How good is the risk order? Replays a year of the demo city's own history and compares, on the same
 visits, the planner's risk order with plain due-date order: how many days earlier, on average,
-violations are found (issue #5). (Chicago's food-inspection forecasting: 7.5 days.)
+violations are found. (Chicago's food-inspection forecasting: 7.5 days.)
 
 METHOD
 - The data is the demo city exactly as ``flask demo load`` builds it for a seed, made in memory
@@ -13,7 +13,7 @@ METHOD
   on the shop's previous inspection + the interval of its grade (the engine's grade on the 1st of the
   month), with the planner's risk score ``planner.risk`` from what was known on the 1st: the grade,
   days overdue, never inspected, suspected or confirmed violations of the last 12 months (as
-  ``scheduling.services.suspected_counts``; records dismissed or repaired before then do not count).
+  ``scheduling.inputs.suspected_counts``; records dismissed or repaired before then do not count).
   The demo has no early warnings or rectification deadlines, and the live services pass none either.
 - The month's tasks are placed on its working days twice with the planner's own placement
   (``planner._place_tasks``): once with their risk scores (the risk order: window by window,

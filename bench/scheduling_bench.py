@@ -3,7 +3,7 @@ re-plan one shop after a grade change. Prints figures; the targets are <= 10 s a
 
 First the pure planner (no database), then the services on a real database (load the demo city,
 draft a quarter for all 8 units, approve, then re-plan after single grade changes). Median of
-several runs, as shared/MACHINE-NOTES.md asks, with a floor (one pass over the shops building plain
+several runs, with a floor (one pass over the shops building plain
 objects; one indexed one-row query) for scale on a noisy machine.
 
     .venv/bin/python bench/scheduling_bench.py [--runs 3] [--no-db]
@@ -121,11 +121,11 @@ def main():
     for v in r.visits:
         load[(v.planned_on, v.officers)] = load.get((v.planned_on, v.officers), 0) + 1
     shop = next(s for s in shops[code] if s.grade == "A")
-    current = next((v.planned_on for v in r.visits if v.shop_id == shop.id), None)
     rt = []
     for _ in range(max(5, args.runs * 5)):
         t0 = time.perf_counter()
-        target = P.reschedule_date(shop.last_inspected, "D", policy, start + timedelta(days=20), current)
+        today = start + timedelta(days=20)  # the new due date, as app.scheduling.replan computes it
+        target = today if shop.last_inspected is None else max(today, shop.last_inspected + timedelta(days=policy.interval("D")))
         slot = P.first_free_slot(r.days, pairs_by_day, load, target)
         rt.append(time.perf_counter() - t0)
     print(f"  re-plan one shop after A->D (pure): median {statistics.median(rt) * 1000:.2f} ms, slot {slot[0] if slot else None}; "
@@ -164,7 +164,7 @@ def db_bench(runs: int = 3, url: str | None = None):
     from app.demo.loader import load
     from app.extensions import db
     from app.retailers.models import Retailer
-    from app.scheduling import services
+    from app.scheduling import planning, replan, settings
     from app.scheduling.models import Visit
     from sqlalchemy import select
 
@@ -201,7 +201,7 @@ def db_bench(runs: int = 3, url: str | None = None):
         t0 = time.perf_counter()
         plans = []
         for c in geo.COUNTIES:
-            plans.append(services.create_plan(None, c["code"], "quarter", start, today=start))
+            plans.append(planning.create_plan(None, c["code"], "quarter", start, today=start))
         db.session.commit()
         t_plan = time.perf_counter() - t0
         n = db.session.query(Visit).count()
@@ -210,7 +210,7 @@ def db_bench(runs: int = 3, url: str | None = None):
               f"listed, commit): {t_plan:.2f} s; "
               f"target <= 10 s: {'OK' if t_plan <= 10 else 'MISSED'}")
         for p in plans:
-            services.approve(p, None)
+            planning.approve(p, None)
         db.session.commit()
         times, moved, queries, times_moved = [], 0, [], []
         from sqlalchemy import event
@@ -229,7 +229,7 @@ def db_bench(runs: int = 3, url: str | None = None):
             prof = cProfile.Profile()
             rid = shops[-1]
             prof.enable()
-            services.on_grade_change(rid, "A", "D", start, today=start + timedelta(days=3))
+            replan.on_grade_change(rid, "A", "D", start, today=start + timedelta(days=3))
             prof.disable()
             pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
             shops = shops[:-1]
@@ -242,7 +242,7 @@ def db_bench(runs: int = 3, url: str | None = None):
                                                                        Visit.status == "approved")).first()
             counter["n"], counter["log"] = 0, rid == shops[1]
             t0 = time.perf_counter()
-            touched = services.on_grade_change(rid, "A", "D", start, today=start + timedelta(days=3))
+            touched = replan.on_grade_change(rid, "A", "D", start, today=start + timedelta(days=3))
             db.session.flush()
             times.append(time.perf_counter() - t0)
             queries.append(counter["n"])
@@ -259,7 +259,7 @@ def db_bench(runs: int = 3, url: str | None = None):
 
         today = start + timedelta(days=3)
         for u in db.session.scalars(select(User).where(User.unit_id == unit_id, User.role == "inspector")):
-            services.set_inspector(u, days_off=[today + timedelta(days=k) for k in range(1, 10)])
+            settings.set_inspector(u, days_off=[today + timedelta(days=k) for k in range(1, 10)])
         db.session.commit()
         times_full, queries_full, bumps = [], [], 0
         for rid in full_shops:
@@ -269,7 +269,7 @@ def db_bench(runs: int = 3, url: str | None = None):
             n_bumps = db.session.query(AuditEntry).filter(AuditEntry.action == "scheduling.visit.bump").count()
             counter["n"] = 0
             t0 = time.perf_counter()
-            services.on_grade_change(rid, "A", "D", start, today=today)
+            replan.on_grade_change(rid, "A", "D", start, today=today)
             db.session.flush()
             times_full.append(time.perf_counter() - t0)
             queries_full.append(counter["n"])

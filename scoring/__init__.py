@@ -27,6 +27,7 @@ from .engine import (
     ScoringError,
     Treatment,
     compute,
+    record_policy_for,
     treatment_for,
 )
 from .policy import (
@@ -49,6 +50,6 @@ __all__ = [
     "GradeMeasures", "GradePolicy", "PolicyError",
     "available_policies", "grade_for_score", "load_policy", "measures_for", "policy_for",
     "Contribution", "RecordInput", "Rule", "ScoreResult", "ScoringError", "Treatment",
-    "compute", "treatment_for", "add_months",
+    "compute", "treatment_for", "record_policy_for", "add_months",
     "Eligibility", "Reason", "repair_eligibility",
 ]

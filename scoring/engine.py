@@ -17,7 +17,7 @@ from .policy import GradePolicy, grade_for_score, measures_for
 
 __all__ = [
     "RecordInput", "Contribution", "Rule", "ScoreResult", "Treatment", "ScoringError",
-    "compute", "treatment_for", "grade_for_score", "measures_for",
+    "compute", "treatment_for", "record_policy_for", "grade_for_score", "measures_for",
 ]
 
 
@@ -34,6 +34,7 @@ class RecordInput:
     quantity: int | None = None  # for banded indicators
     repaired_on: dt.date | None = None  # repair approved: stops counting from this date (inclusive)
     via_operator: bool = False  # belongs to ANOTHER licence of the same operator (经营者)
+    occurred_on: dt.date | None = None  # the act: picks the grade policy in force then (default decided_on)
 
 
 @dataclass(frozen=True)
@@ -92,19 +93,27 @@ class Treatment:
     counts_months: int
     counts_until: dt.date
     lighter_version: bool  # True when 从旧兼从轻 chose a later version
+    veto_months: int = 0  # how long a veto holds (the lighter of the two grade policies)
+    cap_months: int = 0  # how long an administrative penalty caps the grade (likewise)
+    lighter_policy: str | None = None  # the record's own grade policy, when its shorter periods applied
 
 
 # ---------------------------------------------------------------- 从旧兼从轻
 
 
 def treatment_for(
-    record: RecordInput, *, as_of: dt.date, catalogues: Mapping[str, Catalogue], policy: GradePolicy
+    record: RecordInput, *, as_of: dt.date, catalogues: Mapping[str, Catalogue], policy: GradePolicy,
+    record_policy: GradePolicy | None = None,
 ) -> Treatment:
     """The record's own treatment, or the lightest one of a later version in force on `as_of`.
 
     Lighter, compared in order: not a veto beats a veto; a smaller deduction; a shorter
     counting period. Bonuses always keep their own version; a code missing from a later
     version, or a later version turning it into a bonus, leaves the record's own treatment.
+
+    The periods (counting, veto, penalty cap) are the shorter of those of ``policy`` (the grade
+    policy in force on `as_of`) and ``record_policy`` (the one in force when the act happened), if
+    given: 从旧兼从轻 for the grade policy as well. Bonuses keep ``policy``'s periods.
     """
     own_catalogue = catalogues.get(record.catalogue_version)
     if own_catalogue is None:
@@ -114,8 +123,10 @@ def treatment_for(
             f"record {record.id}: catalogue {own_catalogue.version} has no indicator '{record.indicator_code}'"
         )
     own = own_catalogue.indicator(record.indicator_code)
+    if own.is_bonus or (record_policy is not None and record_policy.version == policy.version):
+        record_policy = None
     try:
-        best = _treatment(record, own_catalogue, policy, lighter=False)
+        best = _treatment(record, own_catalogue, policy, lighter=False, record_policy=record_policy)
     except ValueError as exc:
         raise ScoringError(f"record {record.id}: {exc}") from None
     if own.is_bonus:
@@ -127,7 +138,7 @@ def treatment_for(
         if catalogue.indicator(record.indicator_code).is_bonus:
             continue
         try:
-            candidate = _treatment(record, catalogue, policy, lighter=True)
+            candidate = _treatment(record, catalogue, policy, lighter=True, record_policy=record_policy)
         except ValueError:  # e.g. the later version bands a code the record has no quantity for
             continue
         if _heaviness(candidate) < _heaviness(best):
@@ -135,9 +146,23 @@ def treatment_for(
     return best
 
 
-def _treatment(record: RecordInput, catalogue: Catalogue, policy: GradePolicy, lighter: bool) -> Treatment:
+def _treatment(record: RecordInput, catalogue: Catalogue, policy: GradePolicy, lighter: bool,
+               record_policy: GradePolicy | None = None) -> Treatment:
     indicator = catalogue.indicator(record.indicator_code)
     months = indicator.counts_months_under(policy)
+    veto_months, cap_months = policy.veto_months, policy.admin_penalty_cap.months
+    shorter = None
+    if record_policy is not None:
+        then = (indicator.counts_months_under(record_policy), record_policy.veto_months,
+                record_policy.admin_penalty_cap.months)
+        relevant = [(then[0], months)]
+        if indicator.severity == "veto":
+            relevant.append((then[1], veto_months))
+        if indicator.admin_penalty:
+            relevant.append((then[2], cap_months))
+        if any(old < new for old, new in relevant):
+            shorter = record_policy.version
+        months, veto_months, cap_months = min(months, then[0]), min(veto_months, then[1]), min(cap_months, then[2])
     return Treatment(
         indicator=indicator,
         catalogue_version=catalogue.version,
@@ -145,11 +170,24 @@ def _treatment(record: RecordInput, catalogue: Catalogue, policy: GradePolicy, l
         counts_months=months,
         counts_until=add_months(record.decided_on, months),
         lighter_version=lighter,
+        veto_months=veto_months,
+        cap_months=cap_months,
+        lighter_policy=shorter,
     )
 
 
 def _heaviness(t: Treatment) -> tuple[bool, int, int]:
     return (t.indicator.severity == "veto", -t.points, t.counts_months)
+
+
+def record_policy_for(record: RecordInput, policies: Mapping[str, GradePolicy] | None) -> GradePolicy | None:
+    """The grade policy in force when the record's act happened (occurred_on, else decided_on); None
+    without ``policies`` or when none was in force yet."""
+    if not policies:
+        return None
+    day = record.occurred_on or record.decided_on
+    in_force = [p for p in policies.values() if p.effective_from <= day]
+    return max(in_force, key=lambda p: (p.effective_from, p.version)) if in_force else None
 
 
 # ---------------------------------------------------------------- compute
@@ -162,11 +200,15 @@ def compute(
     catalogues: Mapping[str, Catalogue],
     policy: GradePolicy,
     licensed_on: dt.date | None = None,
+    policies: Mapping[str, GradePolicy] | None = None,
 ) -> ScoreResult:
-    """Score one licence as of a date. The caller passes confirmed records only."""
+    """Score one licence as of a date. The caller passes confirmed records only.
+
+    With ``policies`` (every grade policy version), each record's periods are the shorter of
+    ``policy``'s (in force on `as_of`) and those of the policy in force when its act happened."""
     known = _known_on(records, as_of)
-    result = _evaluate(known, as_of, catalogues, policy, licensed_on)
-    return replace(result, next_change=_next_change(known, result, catalogues, policy, licensed_on))
+    result = _evaluate(known, as_of, catalogues, policy, licensed_on, policies)
+    return replace(result, next_change=_next_change(known, result, catalogues, policy, licensed_on, policies))
 
 
 def _known_on(records: Iterable[RecordInput], as_of: dt.date) -> tuple[RecordInput, ...]:
@@ -189,6 +231,8 @@ def _record_key(r: RecordInput) -> tuple:
 _OPERATOR_NOTE = "同一经营者其他许可证的记录，仅传导否决和处罚封顶 another licence of the same operator: only its veto or penalty cap applies here"
 _CAPPED_NOTE = "加分已达上限 bonus ceiling reached"
 _LIGHTER_NOTE = "从旧兼从轻：适用 {version} 版较轻的规定 lighter treatment of catalogue {version} applied"
+_LIGHTER_POLICY_NOTE = ("从旧兼从轻：适用行为时 {version} 版评级政策较短的期限 "
+                        "the shorter periods of grade policy {version}, in force when the act happened, applied")
 
 
 def _evaluate(
@@ -197,12 +241,14 @@ def _evaluate(
     catalogues: Mapping[str, Catalogue],
     policy: GradePolicy,
     licensed_on: dt.date | None,
+    policies: Mapping[str, GradePolicy] | None = None,
 ) -> ScoreResult:
     counting: list[tuple[RecordInput, Treatment]] = []
     for record in known:
         if record.repaired_on is not None:  # known repairs are on or before as_of
             continue
-        treatment = treatment_for(record, as_of=as_of, catalogues=catalogues, policy=policy)
+        treatment = treatment_for(record, as_of=as_of, catalogues=catalogues, policy=policy,
+                                  record_policy=record_policy_for(record, policies))
         if as_of < treatment.counts_until:
             counting.append((record, treatment))
 
@@ -222,6 +268,8 @@ def _evaluate(
                 notes.append(_CAPPED_NOTE)
         if t.lighter_version:
             notes.append(_LIGHTER_NOTE.format(version=t.catalogue_version))
+        if t.lighter_policy:
+            notes.append(_LIGHTER_POLICY_NOTE.format(version=t.lighter_policy))
         subtotals[t.indicator.dimension] += points
         contributions.append(
             Contribution(
@@ -268,12 +316,12 @@ def _active_rules(
     vetoes, caps = [], []
     for record, t in counting:
         if t.indicator.severity == "veto":
-            until = min(t.counts_until, add_months(record.decided_on, policy.veto_months))
+            until = min(t.counts_until, add_months(record.decided_on, t.veto_months))
             if as_of < until:
                 vetoes.append(Rule("veto", record.id, record.indicator_code, until, policy.veto_grade))
         if t.indicator.admin_penalty:
             cap = policy.admin_penalty_cap
-            until = min(t.counts_until, add_months(record.decided_on, cap.months))
+            until = min(t.counts_until, add_months(record.decided_on, t.cap_months))
             if as_of < until:
                 caps.append(Rule("cap", record.id, record.indicator_code, until, cap.grade))
     rules = []
@@ -309,6 +357,7 @@ def _next_change(
     catalogues: Mapping[str, Catalogue],
     policy: GradePolicy,
     licensed_on: dt.date | None,
+    policies: Mapping[str, GradePolicy] | None = None,
 ) -> dt.date | None:
     """The earliest date after as_of when the result changes with no new fact.
 
@@ -319,16 +368,17 @@ def _next_change(
     candidates = set()
     for record in known:
         if record.repaired_on is None:
-            treatment = treatment_for(record, as_of=as_of, catalogues=catalogues, policy=policy)
+            treatment = treatment_for(record, as_of=as_of, catalogues=catalogues, policy=policy,
+                                      record_policy=record_policy_for(record, policies))
             candidates.add(treatment.counts_until)
-            candidates.add(add_months(record.decided_on, policy.veto_months))
-            candidates.add(add_months(record.decided_on, policy.admin_penalty_cap.months))
+            candidates.add(add_months(record.decided_on, treatment.veto_months))
+            candidates.add(add_months(record.decided_on, treatment.cap_months))
     if licensed_on is not None:
         candidates.add(add_months(licensed_on, policy.new_licence.months))
     candidates.update(c.effective_from for c in catalogues.values())
     essentials = replace(result, as_of=None, next_change=None)
     for day in sorted(d for d in candidates if d > as_of):
-        later = _evaluate(known, day, catalogues, policy, licensed_on)
+        later = _evaluate(known, day, catalogues, policy, licensed_on, policies)
         if replace(later, as_of=None, next_change=None) != essentials:
             return day
     return None

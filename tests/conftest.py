@@ -6,9 +6,11 @@ PostgreSQL fails the run instead of skipping it."""
 import os
 import secrets
 import tempfile
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 
 from flask.testing import FlaskClient
@@ -68,6 +70,7 @@ def app(database_url, tmp_path_factory):
         from flask_migrate import upgrade
 
         upgrade()  # the schema comes from the migrations, as in production
+        _snapshot_calendar()
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -77,8 +80,30 @@ def _table_names():
     return [t.name for t in reversed(db.metadata.sorted_tables)]
 
 
+# The official calendar the migration seeds (the years chinese_calendar ships): reference data every test
+# starts with, restored after each wipe (tests that enter a year change it).
+CALENDAR_TABLES = ("calendar_years", "calendar_days")
+_CALENDAR: dict[str, list[dict]] = {}
+
+
+def _snapshot_calendar():
+    with db.engine.connect() as conn:
+        for name in CALENDAR_TABLES:
+            _CALENDAR[name] = [dict(r._mapping) for r in conn.execute(db.metadata.tables[name].select())]
+
+
+def _restore_calendar(conn):
+    for name in CALENDAR_TABLES:
+        rows = _CALENDAR.get(name)
+        if rows:
+            conn.execute(db.metadata.tables[name].insert().values(rows))
+
+
 def wipe_database(keep=()):
-    """Empty every table but those in ``keep`` (the audit trigger is bypassed only here, as superuser)."""
+    """Empty every table but those in ``keep`` (the audit trigger is bypassed only here, as superuser);
+    the official calendar seeded by the migration is put back unless kept."""
+    from app.common import workdays
+
     db.session.rollback()
     db.session.remove()
     names = [n for n in _table_names() if n not in keep]
@@ -94,7 +119,45 @@ def wipe_database(keep=()):
         else:
             for n in names:
                 conn.execute(text(f'DELETE FROM "{n}"'))
+        if not set(CALENDAR_TABLES) & set(keep):
+            _restore_calendar(conn)
+    workdays.invalidate()
     limiter.reset()
+
+
+BUREAU_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def clock():
+    """clock(day, hour=10): pin the one clock (app.common.time) to that local day and hour with
+    time-machine; it keeps ticking from there. Calling it again moves the clock. Undone after the test."""
+    travellers = []
+
+    def pin(day, hour=10, tick=True):
+        when = day if isinstance(day, datetime) else datetime(day.year, day.month, day.day, hour, tzinfo=BUREAU_TZ)
+        traveller = time_machine.travel(when, tick=tick)
+        traveller.start()
+        travellers.append(traveller)
+        return traveller
+
+    yield pin
+    for traveller in reversed(travellers):
+        traveller.stop()
+
+
+@pytest.fixture(autouse=True)
+def jobs_runner_of_the_session_app(request):
+    """The job runner is one Huey instance per process, configured by the last app created: a test
+    that builds another app (a production config, a second app) must not leave the runner queueing
+    for that app. Each test starts with the runner configured for the session's app (immediate mode)."""
+    if "app" in request.fixturenames:
+        from app.jobs import runner
+
+        app = request.getfixturevalue("app")
+        if runner._State.app is not app:
+            runner.init_app(app)
+    yield
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +229,7 @@ def make_user(units):
         if _HASH is None:
             _HASH = hash_password(PASSWORD)
         unit = None
-        if role in ("supervisor", "inspector", "marketer"):
+        if role in ("supervisor", "inspector", "marketer", "mkt_supervisor"):
             unit = units["320800"] if city else units[county]
         user = User(username=username or f"{role}_{secrets.token_hex(3)}", display_name="测试用户", role=role,
                     unit=unit, password_hash=_HASH, must_change_password=must_change_password, is_enabled=True)

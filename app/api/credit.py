@@ -1,19 +1,18 @@
 """Credit records 信用记录, the suspected-violation queue, live grades 信用等级, CSV import, and the
 catalogue and policy versions 指标体系与等级政策版本. Thin views: parse → app.credit → serialise."""
-from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from app.api.common import paginate
+from app.api.common import page_args, paginate
 from app.auth import policy
 from app.auth.policy import requires
 from app.common.errors import ServiceError
 from app.common.time import local_today
-from app.credit import imports, services, versions
+from app.credit import entry, facts, grading, imports, queries, recording, versions
 from app.credit.models import CatalogueVersion, CreditRecord, GradeChange, PolicyVersion
-from app.credit.schemas import (CreditConfirmSchema, CreditDismissSchema, CreditGradeSchema, CreditImportFileSchema,
+from app.credit.schemas import (CreditConfirmSchema, CreditQueueQuerySchema, CreditDismissSchema, CreditGradeSchema, CreditImportFileSchema,
                                 CreditImportQuerySchema, CreditImportResultSchema, CreditRecordCreateSchema,
                                 CreditRecordDetailSchema, CreditRecordQuerySchema, CreditRecordSchema,
                                 CreditVersionDetailSchema, CreditVersionSchema, CreditVersionUploadSchema,
@@ -32,7 +31,7 @@ def _detail(rec: CreditRecord) -> CreditRecord:
          "to_grade": g.to_grade, "from_score": g.from_score, "to_score": g.to_score, "cause": g.cause}
         for g in db.session.scalars(select(GradeChange).where(GradeChange.record_id == rec.id)
                                     .order_by(GradeChange.id))]
-    grade = services.current_grade(rec.retailer)
+    grade = grading.current_grade(rec.retailer)
     rec.current_grade = {"grade": grade.grade, "score": grade.score, "as_of": grade.as_of,
                          "valid_until": grade.valid_until}
     return rec
@@ -42,36 +41,45 @@ def _detail(rec: CreditRecord) -> CreditRecord:
 @requires("credit.read")
 @blp.arguments(CreditRecordQuerySchema, location="query")
 @blp.response(200, CreditRecordSchema(many=True))
-@blp.paginate(page_size=20, max_page_size=200)
+@blp.paginate(**page_args(20))
 def list_records(args, pagination_parameters):
     """Credit records the user may see (county staff: their county), filtered, newest first."""
-    return paginate(services.list_query(current_user, args), pagination_parameters)
+    return paginate(queries.list_query(current_user, args), pagination_parameters)
 
 
 @blp.route("/credit-records/queue", methods=["GET"])
 @requires("credit.decide")
+@blp.arguments(CreditQueueQuerySchema, location="query")
 @blp.response(200, CreditRecordSchema(many=True))
-@blp.paginate(page_size=20, max_page_size=200)
-def suspected_queue(pagination_parameters):
-    """Suspected violations awaiting confirmation or dismissal, oldest first."""
-    return paginate(services.queue_query(current_user), pagination_parameters)
+@blp.paginate(**page_args(20))
+def suspected_queue(args, pagination_parameters):
+    """Suspected violations awaiting confirmation or dismissal, oldest first; filter by county
+    (``unit``), indicator and age (``min_days`` since found)."""
+    return paginate(queries.queue_query(current_user, args), pagination_parameters)
 
 
 @blp.route("/credit-records", methods=["POST"])
 @requires("credit.record")
 @blp.arguments(CreditRecordCreateSchema)
 @blp.response(201, CreditRecordDetailSchema)
+@blp.alt_response(200, schema=CreditRecordDetailSchema,
+                  description="A retry: a record was already made with this client_uuid; it is returned")
+@blp.alt_response(409, description="The fact (licence, indicator, date, case number) is already recorded: "
+                                   "errors.indicator_code names the record and existing has its id, status and link")
 def create_record(data):
     """Enter a record: suspected, or confirmed with its decision (account managers: marketing
-    indicators of their county only)."""
+    indicators of their county only). The source follows from the role (supervisor, account manager);
+    one fact is one record: a duplicate answers 409 naming the record that holds it, unless it is a
+    retry with the same ``client_uuid``, which returns the record made the first time (200)."""
     retailer = db.session.scalars(policy.scope(current_user, "credit.record", select(Retailer), Retailer)
                                   .where(Retailer.id == data.pop("retailer_id"))).first()
     if retailer is None:
         raise ServiceError({"retailer_id": [_("Unknown retailer.")]})
-    source = data.pop("source") or ("marketer" if current_user.role == "marketer" else "supervisor")
-    rec = services.create_record(retailer, data.pop("indicator_code"), source=source, actor=current_user, **data)
-    db.session.commit()
-    return _detail(rec), 201
+    source = entry.source_for(current_user, "api")
+    entry.check_requested(data.pop("source"), source)
+    rec = recording.create_record(retailer, data.pop("indicator_code"), source=source, actor=current_user, **data)
+    created = facts.made_now(rec)
+    return _detail(rec), 201 if created else 200
 
 
 @blp.route("/credit-records/<int:record_id>", methods=["GET"])
@@ -93,8 +101,9 @@ def confirm_record(data, record_id):
     """Confirm a suspected violation against its case decision; the live grades it reaches are
     recomputed in the same transaction (see grade_changes)."""
     rec = policy.get_or_404(current_user, "credit.decide", CreditRecord, record_id)
-    services.confirm(rec, data.get("case_number"), data.get("decided_on"), current_user)
-    db.session.commit()
+    recording.confirm(rec, data.get("case_number"), data.get("decided_on"), current_user,
+                      penalty_kinds=data.get("penalty_kinds"), penalty_content=data.get("penalty_content"),
+                      penalty_amount=data.get("penalty_amount"))
     return _detail(rec)
 
 
@@ -106,8 +115,7 @@ def confirm_record(data, record_id):
 def dismiss_record(data, record_id):
     """Dismiss a suspected violation (or a confirmed record whose objection was upheld), with the reason."""
     rec = policy.get_or_404(current_user, "credit.decide", CreditRecord, record_id)
-    services.dismiss(rec, data.get("reason"), current_user)
-    db.session.commit()
+    recording.dismiss(rec, data.get("reason"), current_user)
     return _detail(rec)
 
 
@@ -117,24 +125,14 @@ def dismiss_record(data, record_id):
 @blp.arguments(CreditImportFileSchema, location="files")
 @blp.response(200, CreditImportResultSchema)
 @blp.alt_response(422, description="Bad rows: nothing was imported; result.errors lists every one")
+@blp.alt_response(409, description="Every bad row is a fact already recorded (result.errors names the records): "
+                                   "nothing was imported")
 def import_records(query, files):
     """Bulk entry of confirmed records from a CSV file (columns licence_no, indicator_code,
     occurred_on, quantity, decided_on, case_number, description; UTF-8 or GBK). With dry_run=true
     every row is checked and every bad one reported, and nothing is written."""
     upload = files["file"]
-    data = upload.read()
-    try:
-        result = imports.run(data, actor=current_user, dry_run=query["dry_run"], filename=upload.filename)
-    except imports.ImportRejected as exc:
-        db.session.rollback()
-        response = jsonify({"code": 422, "status": "Unprocessable Entity", "message": _("Some fields are not valid."),
-                            "errors": exc.errors, "result": CreditImportResultSchema().dump(imports.result_dict(exc.result))})
-        response.status_code = 422
-        return response
-    if query["dry_run"]:
-        db.session.rollback()
-    else:
-        db.session.commit()
+    result = imports.run(upload.read(), actor=current_user, dry_run=query["dry_run"], filename=upload.filename)
     return imports.result_dict(result)
 
 
@@ -145,9 +143,7 @@ def retailer_grade(retailer_id):
     """A retailer's live grade for today and why: score, subtotals, grade, the rule that decided it,
     every contributing record (points, counts until) and the measures the policy attaches to the grade."""
     retailer = policy.get_or_404(current_user, "credit.read", Retailer, retailer_id)
-    out = services.explain(retailer)
-    db.session.commit()  # a lapsed grade recomputed on read is kept
-    return out
+    return grading.explain(retailer)
 
 
 @blp.route("/me/retailers/<int:retailer_id>/grade", methods=["GET"])
@@ -156,16 +152,14 @@ def retailer_grade(retailer_id):
 def my_retailer_grade(retailer_id):
     """The live grade of one of the signed-in retailer's own licences and why (another licence: 404)."""
     retailer = policy.get_or_404(current_user, "me.retailers", Retailer, retailer_id)
-    out = services.explain(retailer)
-    db.session.commit()
-    return out
+    return grading.explain(retailer)
 
 
 # ---- catalogue and policy versions --------------------------------------------------------------
 
-def _version_rows(model, in_force):
-    rows = db.session.scalars(policy.scope(current_user, "credit.read", select(model), model)
-                              .order_by(model.effective_from, model.version))
+def _version_rows(model, in_force, pagination_parameters):
+    rows = paginate(policy.scope(current_user, "credit.read", select(model), model)
+                    .order_by(model.effective_from, model.version), pagination_parameters)
     today = local_today()
     return [versions.describe(r, today=today, in_force_version=in_force) for r in rows]
 
@@ -192,9 +186,10 @@ def _version_detail(model, version):
 @blp.route("/catalogue-versions", methods=["GET"])
 @requires("credit.read")
 @blp.response(200, CreditVersionSchema(many=True))
-def list_catalogue_versions():
+@blp.paginate(page_size=50, max_page_size=200)
+def list_catalogue_versions(pagination_parameters):
     """Indicator catalogue versions 信用评价指标体系, oldest first; the one in force today is marked."""
-    return _version_rows(CatalogueVersion, _in_force("catalogue"))
+    return _version_rows(CatalogueVersion, _in_force("catalogue"), pagination_parameters)
 
 
 @blp.route("/catalogue-versions", methods=["POST"])
@@ -205,7 +200,6 @@ def list_catalogue_versions():
 def add_catalogue_version(data):
     """Store a new catalogue version from its YAML text (validated; a bad file answers 422 naming the line)."""
     row = versions.add_catalogue(data["source_text"], actor=current_user)
-    db.session.commit()
     return {**versions.describe(row, in_force_version=_in_force("catalogue")), "source_text": row.source_text}, 201
 
 
@@ -220,9 +214,10 @@ def get_catalogue_version(version):
 @blp.route("/policy-versions", methods=["GET"])
 @requires("credit.read")
 @blp.response(200, CreditVersionSchema(many=True))
-def list_policy_versions():
+@blp.paginate(page_size=50, max_page_size=200)
+def list_policy_versions(pagination_parameters):
     """Grade policy versions 信用等级政策 (thresholds, periods, measures), oldest first."""
-    return _version_rows(PolicyVersion, _in_force("policy"))
+    return _version_rows(PolicyVersion, _in_force("policy"), pagination_parameters)
 
 
 @blp.route("/policy-versions", methods=["POST"])
@@ -233,7 +228,6 @@ def list_policy_versions():
 def add_policy_version(data):
     """Store a new grade-policy version from its YAML text (validated; a bad file answers 422 naming the line)."""
     row = versions.add_policy(data["source_text"], actor=current_user)
-    db.session.commit()
     return {**versions.describe(row, in_force_version=_in_force("policy")), "source_text": row.source_text}, 201
 
 

@@ -3,15 +3,15 @@ and the public grade lookup (no sign-in)."""
 from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app.api.common import page_args, paginate
 from app.auth import policy
 from app.auth.policy import requires
 from app.evaluation import present, services
 from app.evaluation.models import EvaluationRun
 from app.evaluation.schemas import (ExplanationSchema, PublicGradeSchema, PublicQuerySchema, RowQuerySchema, RowSchema,
                                     RunDetailSchema, RunSchema, StartRunSchema, SupersedeSchema)
-from app.extensions import db
 
 blp = Blueprint("evaluations", __name__, url_prefix="/api/evaluations",
                 description="Quarterly evaluation 综合评价 (supervisors; county supervisors see their county's rows)")
@@ -31,10 +31,11 @@ def _run(run_id, action="evaluation.read"):
 @blp.route("", methods=["GET"])
 @requires("evaluation.read")
 @blp.response(200, RunSchema(many=True))
-def list_runs():
-    """All runs, newest quarter first."""
+@blp.paginate(page_size=20, max_page_size=100)
+def list_runs(pagination_parameters):
+    """All runs, newest quarter first, paginated."""
     stmt = policy.scope(current_user, "evaluation.read", select(EvaluationRun), EvaluationRun)
-    return list(db.session.scalars(stmt.order_by(EvaluationRun.quarter.desc(), EvaluationRun.id.desc())))
+    return paginate(stmt.order_by(EvaluationRun.quarter.desc(), EvaluationRun.id.desc()), pagination_parameters)
 
 
 @blp.route("", methods=["POST"])
@@ -45,7 +46,6 @@ def start_run(data):
     """Compute the draft run of a quarter (city level). A draft already there is computed again."""
     _manage_allowed()
     run = services.run(data["quarter"], current_user)
-    db.session.commit()
     return run
 
 
@@ -61,15 +61,11 @@ def get_run(run_id):
 @requires("evaluation.read")
 @blp.arguments(RowQuerySchema, location="query")
 @blp.response(200, RowSchema(many=True))
-@blp.paginate(page_size=50, max_page_size=500)
+@blp.paginate(**page_args(50))
 def list_rows(args, run_id, pagination_parameters):
     """The run's rows (a county supervisor: their county only), lowest score first."""
     run = _run(run_id)
-    stmt = services.rows_query(run, current_user, **args)
-    pagination_parameters.item_count = db.session.scalar(
-        select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page, size = pagination_parameters.page, pagination_parameters.page_size
-    rows = db.session.execute(stmt.limit(size).offset((page - 1) * size))
+    rows = paginate(services.rows_query(run, current_user, **args), pagination_parameters, rows=True)
     return [present.row_dict(row, retailer) for row, retailer in rows]
 
 
@@ -92,7 +88,6 @@ def review_run(run_id):
     """draft → reviewed (city level; the quarter must have ended)."""
     run = _run(run_id, "evaluation.manage")
     services.review(run, current_user)
-    db.session.commit()
     return run
 
 
@@ -103,7 +98,6 @@ def publish_run(run_id):
     """reviewed → published: the objection window opens; the public sees the grades when it closes."""
     run = _run(run_id, "evaluation.manage")
     services.publish(run, current_user)
-    db.session.commit()
     return run
 
 
@@ -115,7 +109,6 @@ def supersede_run(data, run_id):
     """Start a corrected draft of a published run's quarter; give the reason."""
     run = _run(run_id, "evaluation.manage")
     new = services.supersede(run, data["reason"], current_user)
-    db.session.commit()
     return new
 
 

@@ -11,14 +11,15 @@ from marshmallow import Schema
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.api.common import paginate
+from app.api.common import page_args, paginate
 from app.auth import policy
 from app.auth.policy import requires
 from app.extensions import db
 from app.inspections import services
 from app.inspections.models import Inspection, InspectionFile
-from app.inspections.schemas import (InspectionListItemSchema, InspectionQuerySchema, InspectionSchema,
-                                     InspectionSubmitSchema, UploadFormSchema, UploadSchema)
+from app.inspections.schemas import (DiscardedCaptureOutSchema, DiscardedCaptureSchema, InspectionListItemSchema,
+                                     InspectionQuerySchema, InspectionSchema, InspectionSubmitSchema,
+                                     UploadFormSchema, UploadSchema)
 from app.storage import services as storage
 from app.storage.models import StoredFile
 
@@ -61,20 +62,10 @@ def upload_file(form, files):
     checked by content; idempotent by ``uuid``."""
     services.check_capture_open(form["inspection_uuid"], current_user, form["uuid"])
     data = files["file"].read()
+    # A concurrent upload of the same file id is answered inside save (200 for the same file, 409 for
+    # another); a file written for a transaction that does not commit is removed (app.storage.pending).
     stored, created = storage.save(data, kind=form["kind"], client_uuid=form["uuid"],
                                    capture_uuid=form["inspection_uuid"], uploader=current_user)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        storage.discard(stored)
-        # a concurrent upload of the same file id won the race: answer as for a replay
-        stored, created = storage.save(data, kind=form["kind"], client_uuid=form["uuid"],
-                                       capture_uuid=form["inspection_uuid"], uploader=current_user)
-    except Exception:
-        db.session.rollback()
-        storage.discard(stored)
-        raise
     return stored, 201 if created else 200
 
 
@@ -90,10 +81,12 @@ def submit_inspection(data):
     digest = services.content_hash(request.get_json())
     try:
         inspection, created = services.submit(data, content_hash=digest, actor=current_user)
-        db.session.commit()
+        db.session.flush()  # a race shows here, not at the boundary's commit
+        if not created:  # a replay: the answer's relationships in a few queries (a new one has them)
+            inspection = services.load_full(inspection.id)
     except IntegrityError:
         # Two copies of one capture raced (two tabs, a retry while the first was still running):
-        # the loser answers as a replay.
+        # the loser starts its unit of work again and answers as a replay.
         db.session.rollback()
         existing = services.find_by_uuid(data["uuid"])
         if existing is None:
@@ -102,11 +95,24 @@ def submit_inspection(data):
     return inspection, 201 if created else 200
 
 
+@blp.route("/inspections/discarded", methods=["POST"])
+@requires("inspections.write")
+@blp.arguments(DiscardedCaptureSchema)
+@blp.response(201, DiscardedCaptureOutSchema)
+@blp.alt_response(200, schema=DiscardedCaptureOutSchema, description="This discard was already reported")
+def discard_capture(data):
+    """Report a capture the inspector discarded from the phone's outbox (after a confirmation): the
+    server keeps a copy of what it held in the audit trail (action ``inspection.capture_discarded``).
+    Idempotent by ``uuid``."""
+    entry, created = services.record_discarded(data, current_user)
+    return {"uuid": data["uuid"], "audit_seq": entry.seq, "recorded_at": entry.at}, 201 if created else 200
+
+
 @blp.route("/inspections", methods=["GET"])
 @requires("inspections.read")
 @blp.arguments(InspectionQuerySchema, location="query")
 @blp.response(200, InspectionListItemSchema(many=True))
-@blp.paginate(page_size=20, max_page_size=200)
+@blp.paginate(**page_args(20))
 def list_inspections(args, pagination_parameters):
     """Inspections the user may see (county staff: their county); filter by shop, outcome (the
     abnormal outcomes feed the search for 虚假户), or flagged check-ins."""

@@ -14,6 +14,7 @@ from app.repair import services as repair
 from app.repair.models import Objection, RepairRequest
 from app.reports.overview import overview
 from app.retailers.models import Retailer
+from app.common.fields import UtcDateTime
 
 blp = Blueprint("me_credit", __name__, url_prefix="/api", description="Retailer side: credit, repair, notices")
 
@@ -55,7 +56,7 @@ class NoticeSchema(Schema):
     title = fields.Str()
     body = fields.Str()
     link = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     read = fields.Function(lambda n: n.read_at is not None)
 
 
@@ -78,6 +79,9 @@ class RepairInboxSchema(Schema):
     accept_due = fields.Date()
     decide_due = fields.Date()
     deadline = fields.Function(lambda r: _deadline(repair.repair_deadline(r)))
+    calendar_note = fields.Function(lambda r: repair.repair_deadline_note(r), metadata={
+        "description": "Non-empty while an open request's deadlines reach a year without an official holiday "
+                       "schedule: they are then counted Monday to Friday and this sentence says so."})
     eligibility = fields.Dict()
     evidence_ids = fields.List(fields.Int())
 
@@ -92,6 +96,9 @@ class ObjectionInboxSchema(Schema):
     submitted_on = fields.Date()
     answer_due = fields.Date()
     deadline = fields.Function(lambda o: _deadline(repair.objection_deadline(o)))
+    calendar_note = fields.Function(lambda o: repair.objection_deadline_note(o), metadata={
+        "description": "Non-empty while an open objection's answer deadline reaches a year without an official "
+                       "holiday schedule (counted Monday to Friday until it is entered)."})
 
 
 @blp.route("/me/retailers/<int:retailer_id>/credit", methods=["GET"])

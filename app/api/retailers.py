@@ -3,7 +3,7 @@
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from app.api.common import IF_MATCH_PARAM, etag_for, paginate, require_if_match
+from app.api.common import IF_MATCH_PARAM, etag_for, page_args, paginate, require_if_match
 from app.auth import policy
 from app.auth.policy import requires
 from app.extensions import db
@@ -19,7 +19,7 @@ blp = Blueprint("retailers", __name__, url_prefix="/api", description="Licensed 
 @requires("retailers.read")
 @blp.arguments(RetailerQuerySchema, location="query")
 @blp.response(200, RetailerStaffSchema(many=True))
-@blp.paginate(page_size=20, max_page_size=200)
+@blp.paginate(**page_args(20))
 def list_retailers(args, pagination_parameters):
     """Retailers the user may see (county staff: their county), filtered and paginated."""
     return paginate(services.list_query(current_user, args), pagination_parameters)
@@ -41,7 +41,6 @@ def search_retailers(args):
 def create_retailer(data):
     """Register a licence (admin; supervisors in their county)."""
     retailer = services.create_retailer(data, actor=current_user)
-    db.session.commit()
     return retailer, 201, {"ETag": etag_for(retailer)}
 
 
@@ -66,7 +65,6 @@ def update_retailer(data, retailer_id):
     retailer = policy.get_or_404(current_user, "retailers.write", Retailer, retailer_id)
     require_if_match(retailer)
     services.update_retailer(retailer, data, actor=current_user)
-    db.session.commit()
     return retailer, 200, {"ETag": etag_for(retailer)}
 
 

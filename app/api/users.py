@@ -3,14 +3,13 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
-from app.api.common import paginate
+from app.api.common import page_args, paginate
 from app.auth import policy, services
 from app.auth.lookup import retailers_by_licence, unit_by_code
 from app.auth.models import ApiToken, User
 from app.auth.policy import requires
 from app.auth.schemas import (PasswordResetSchema, TokenCreatedSchema, TokenCreateSchema, TokenSchema,
                               UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema)
-from app.extensions import db
 from app.org.models import OrgUnit
 
 blp = Blueprint("users", __name__, url_prefix="/api", description="Accounts and partner tokens (admin)")
@@ -20,7 +19,7 @@ blp = Blueprint("users", __name__, url_prefix="/api", description="Accounts and 
 @requires("users.manage")
 @blp.arguments(UserQuerySchema, location="query")
 @blp.response(200, UserSchema(many=True))
-@blp.paginate(page_size=50, max_page_size=200)
+@blp.paginate(**page_args(50))
 def list_users(args, pagination_parameters):
     """Accounts, filtered by role, unit, state or a name."""
     stmt = policy.scope(current_user, "users.manage", select(User), User)
@@ -45,8 +44,7 @@ def create_user(data):
     user = services.create_user(
         username=data["username"], display_name=data["display_name"], role=data["role"], password=data["password"],
         unit=unit_by_code(data.get("unit")), retailers=retailers_by_licence(data.get("retailers") or []),
-        actor=current_user)
-    db.session.commit()
+        actor=current_user, enforcement_cert_no=data.get("enforcement_cert_no"))
     return user
 
 
@@ -69,9 +67,10 @@ def update_user(data, user_id):
         kwargs["unit"] = unit_by_code(data["unit"])
     if "retailers" in data:
         kwargs["retailers"] = retailers_by_licence(data["retailers"])
+    if "enforcement_cert_no" in data:
+        kwargs["enforcement_cert_no"] = data["enforcement_cert_no"]
     services.update_user(user, role=data.get("role"), display_name=data.get("display_name"), actor=current_user,
                          **kwargs)
-    db.session.commit()
     return user
 
 
@@ -82,7 +81,6 @@ def disable_user(user_id):
     """Disable an account: every session of the user ends at once."""
     user = policy.get_or_404(current_user, "users.manage", User, user_id)
     services.set_enabled(user, False, actor=current_user)
-    db.session.commit()
     return user
 
 
@@ -92,7 +90,6 @@ def disable_user(user_id):
 def enable_user(user_id):
     user = policy.get_or_404(current_user, "users.manage", User, user_id)
     services.set_enabled(user, True, actor=current_user)
-    db.session.commit()
     return user
 
 
@@ -103,16 +100,17 @@ def reset_password(user_id):
     """Set a temporary password (returned once); the user must change it at next sign-in."""
     user = policy.get_or_404(current_user, "users.manage", User, user_id)
     temp = services.reset_password(user, actor=current_user)
-    db.session.commit()
     return {"temporary_password": temp}
 
 
 @blp.route("/users/<int:user_id>/tokens", methods=["GET"])
 @requires("tokens.manage")
 @blp.response(200, TokenSchema(many=True))
-def list_tokens(user_id):
+@blp.paginate(page_size=50, max_page_size=200)
+def list_tokens(user_id, pagination_parameters):
+    """A partner account's API tokens (revoked ones too), oldest first, paginated."""
     user = policy.get_or_404(current_user, "tokens.manage", User, user_id)
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+    return paginate(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id), pagination_parameters)
 
 
 @blp.route("/users/<int:user_id>/tokens", methods=["POST"])
@@ -123,7 +121,6 @@ def create_token(data, user_id):
     """Issue an API token to a partner account. The token is shown only in this response."""
     user = policy.get_or_404(current_user, "tokens.manage", User, user_id)
     token, raw = services.create_token(user, data["name"], actor=current_user)
-    db.session.commit()
     token.token = raw  # shown once, never stored
     return token
 
@@ -135,5 +132,4 @@ def revoke_token(token_id):
     """Revoke a token: it stops working at once."""
     token = policy.get_or_404(current_user, "tokens.manage", ApiToken, token_id)
     services.revoke_token(token, actor=current_user)
-    db.session.commit()
     return token

@@ -19,6 +19,8 @@ def unit_by_code(code, field="unit"):
 
 def retailers_by_licence(numbers, field="retailers"):
     numbers = [n.strip() for n in numbers if n and n.strip()]
+    if len(numbers) > 100:  # app.auth.services.MAX_LICENCES
+        raise ServiceError({field: [_("At most 100 licences per account.")]})
     found = list(db.session.scalars(select(Retailer).where(Retailer.licence_no.in_(numbers)))) if numbers else []
     missing = sorted(set(numbers) - {r.licence_no for r in found})
     if missing:

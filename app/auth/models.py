@@ -8,9 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.common.time import utcnow
 from app.extensions import db
 
-ROLES = ("admin", "supervisor", "inspector", "marketer", "retailer", "partner")
+# mkt_supervisor: a marketing supervisor (营销管理人员) of the tobacco company, county or city level;
+# ordering: the ordering system (订货系统), reached with an API token like a partner.
+ROLES = ("admin", "supervisor", "inspector", "marketer", "mkt_supervisor", "retailer", "partner", "ordering")
 # Roles that belong to exactly one org unit (a supervisor at the city unit sees the whole city).
-UNIT_ROLES = ("supervisor", "inspector", "marketer")
+UNIT_ROLES = ("supervisor", "inspector", "marketer", "mkt_supervisor")
 
 user_retailers = Table(
     "user_retailers",
@@ -32,6 +34,8 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(16))
+    # 执法证号: an enforcement officer's certificate number, printed on the inspection record.
+    enforcement_cert_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -89,6 +93,9 @@ class ApiToken(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The key partners sign pushed findings with (HMAC-SHA256) and callbacks are signed with. Unlike the
+    # token it must be kept (a signature is checked with the key itself); it is shown once, at issue.
+    signing_secret: Mapped[str | None] = mapped_column(String(64))
 
     user = relationship("User", foreign_keys=[user_id])
 

@@ -3,6 +3,9 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.models import ROLES
 from app.common.validation import N_
+from app.common.fields import UtcDateTime
+
+MAX_LICENCES = 100  # licences one retailer account may hold
 
 
 class UserSchema(Schema):
@@ -15,7 +18,8 @@ class UserSchema(Schema):
     is_enabled = fields.Bool()
     must_change_password = fields.Bool()
     retailers = fields.Function(lambda u: [r.licence_no for r in u.retailers])
-    created_at = fields.DateTime()
+    enforcement_cert_no = fields.Str(allow_none=True, metadata={"description": "执法证号 (officers)"})
+    created_at = UtcDateTime()
 
 
 class UserCreateSchema(Schema):
@@ -24,14 +28,21 @@ class UserCreateSchema(Schema):
     role = fields.Str(required=True, validate=validate.OneOf(ROLES, error=N_("Must be one of the allowed values.")))
     unit = fields.Str(load_default=None, allow_none=True, metadata={"description": "org unit code"})
     password = fields.Str(required=True, load_only=True)
-    retailers = fields.List(fields.Str(), load_default=list, metadata={"description": "licence numbers"})
+    retailers = fields.List(fields.Str(validate=validate.Length(max=32, error=N_("Too long."))), load_default=list,
+                            validate=validate.Length(max=MAX_LICENCES, error=N_("At most 100 licences per account.")),
+                            metadata={"description": "licence numbers (at most 100)"})
+    enforcement_cert_no = fields.Str(load_default=None, allow_none=True,
+                                     metadata={"description": "执法证号: the officer's enforcement certificate number"})
 
 
 class UserUpdateSchema(Schema):
     display_name = fields.Str()
     role = fields.Str(validate=validate.OneOf(ROLES, error=N_("Must be one of the allowed values.")))
     unit = fields.Str(allow_none=True)
-    retailers = fields.List(fields.Str())
+    retailers = fields.List(fields.Str(validate=validate.Length(max=32, error=N_("Too long."))),
+                            validate=validate.Length(max=MAX_LICENCES, error=N_("At most 100 licences per account.")),
+                            metadata={"description": "licence numbers (at most 100)"})
+    enforcement_cert_no = fields.Str(allow_none=True, metadata={"description": "执法证号; empty or null removes it"})
 
 
 class UserQuerySchema(Schema):
@@ -49,9 +60,9 @@ class TokenSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     prefix = fields.Str()
-    created_at = fields.DateTime()
-    last_used_at = fields.DateTime()
-    revoked_at = fields.DateTime()
+    created_at = UtcDateTime()
+    last_used_at = UtcDateTime()
+    revoked_at = UtcDateTime()
     user = fields.Function(lambda t: t.user.username)
 
 
@@ -61,3 +72,5 @@ class TokenCreateSchema(Schema):
 
 class TokenCreatedSchema(TokenSchema):
     token = fields.Str(metadata={"description": "the token itself, shown only once"})
+    signing_secret = fields.Str(metadata={"description": "the key for the X-Signature of pushed findings and of "
+                                                         "the outcome callbacks (HMAC-SHA256), shown only once"})

@@ -1,4 +1,6 @@
-"""Sign-in, sessions, partner tokens and account management. Every change writes an audit entry."""
+"""Sign-in, sessions, partner tokens and account management. Every change writes an audit entry.
+
+Nothing here commits: the request boundary (app.common.boundary) or the command commits once."""
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -8,11 +10,13 @@ from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit.services import record
 from app.auth import throttle
-from app.auth.models import ROLES, UNIT_ROLES, ApiToken, LoginAttempt, User, UserSession
+from app.auth.models import ROLES, UNIT_ROLES, ApiToken, User, UserSession
+from app.auth.security_log import log_login
 from app.common.errors import ServiceError
 from app.common.time import utcnow
 from app.extensions import db
@@ -22,6 +26,9 @@ MIN_PASSWORD_LENGTH = 8
 # A real hash to compare against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = None
 
+
+# Accounts reached with an API token: partner authorities and the ordering system.
+TOKEN_ROLES = ("partner", "ordering")
 
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
@@ -51,19 +58,15 @@ class LoginResult:
     reason: str | None = None  # for the log
 
 
-def _log_attempt(username, ip, success, reason):
-    db.session.add(LoginAttempt(username=(username or "")[:64], ip=ip, success=success, reason=reason))
-
-
 def authenticate(username: str, password: str) -> LoginResult:
-    """Check credentials with throttling; log the attempt; start a session on success."""
+    """Check credentials with throttling; log the attempt (security log, its own transaction); on
+    success start a session, which the request boundary commits."""
     global _DUMMY_HASH
     ip = request.remote_addr or "unknown"
     username = (username or "").strip()
     generic = str(_l("Wrong user name or password."))
     if throttle.is_throttled(username, ip):
-        _log_attempt(username, ip, False, "throttled")
-        db.session.commit()
+        log_login(username, ip, False, "throttled")
         return LoginResult(False, error=str(_l("Too many failed attempts. Please wait a few minutes and try again.")),
                            reason="throttled")
     user = db.session.scalars(select(User).where(User.username == username)).first()
@@ -79,20 +82,25 @@ def authenticate(username: str, password: str) -> LoginResult:
                              reason="disabled")
     else:
         result = LoginResult(True, user=user, reason="ok")
-    _log_attempt(username, ip, result.ok, result.reason)
+    log_login(username, ip, result.ok, result.reason)
     if not result.ok:
         throttle.record_failure(username, ip)
-        db.session.commit()
         return result
     throttle.reset(username, ip)
     start_session(user)
-    db.session.commit()
     return result
 
 
+def _idle_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
 def start_session(user: User):
-    """Renew the session at sign-in: clear the old cookie content and issue a fresh server-side row."""
+    """Renew the session at sign-in: clear the old cookie content and issue a fresh server-side row
+    (the user's sessions that have expired from inactivity are deleted on the way)."""
     session.clear()
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.last_seen_at < utcnow() - _idle_limit()))
     token = secrets.token_urlsafe(32)
     row = UserSession(token_hash=_sha256(token), user_id=user.id, ip=request.remote_addr,
                       user_agent=(request.user_agent.string or "")[:256])
@@ -105,34 +113,35 @@ def start_session(user: User):
 
 
 def load_session_user(token: str) -> User | None:
-    """Flask-Login user loader: the cookie's token must match a live server-side session."""
+    """Flask-Login user loader: the cookie's token must match a live server-side session.
+
+    A session idle for longer than SESSION_IDLE_MINUTES is refused (its row is deleted at the user's
+    next sign-in); a live one is marked as seen, at most once a minute (the request boundary commits)."""
     if not token:
         return None
-    row = db.session.scalars(select(UserSession).where(UserSession.token_hash == _sha256(token))).first()
+    # One query for the session, its user and the user's unit (every access rule reads the unit).
+    row = db.session.scalars(select(UserSession).where(UserSession.token_hash == _sha256(token))
+                             .options(joinedload(UserSession.user).joinedload(User.unit))).first()
     if row is None:
         return None
     now = utcnow()
-    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    if now - row.last_seen_at > idle:
-        db.session.delete(row)
-        db.session.commit()
+    if now - row.last_seen_at > _idle_limit():
         return None
     user = row.user
     if user is None or not user.is_enabled:
         return None
     if now - row.last_seen_at > timedelta(minutes=1):
         row.last_seen_at = now
-        db.session.commit()
     row.token = token
     user.current_session = row
     return user
 
 
 def end_session(user: User | None):
-    """Sign out: delete the server-side session so the cookie is worthless even if kept."""
+    """Sign out: delete the server-side session so the cookie is worthless even if kept (the request
+    boundary commits)."""
     if user is not None and user.is_authenticated and user.current_session is not None:
         db.session.execute(delete(UserSession).where(UserSession.id == user.current_session.id))
-        db.session.commit()
     logout_user()
     session.clear()
 
@@ -150,26 +159,25 @@ def load_token_user(raw: str) -> User | None:
     if token is None or token.revoked_at is not None:
         return None
     user = token.user
-    if not user.is_enabled or user.role != "partner":
+    if not user.is_enabled or user.role not in TOKEN_ROLES:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-        db.session.commit()
+        token.last_used_at = now  # committed with the request's unit of work
     user.via_token = True
     user.current_token = token
     return user
 
 
 def create_token(partner: User, name: str, *, actor=None) -> tuple[ApiToken, str]:
-    if partner.role != "partner":
-        raise ServiceError({"user_id": [str(_l("API tokens are issued to partner accounts only."))]})
+    if partner.role not in TOKEN_ROLES:
+        raise ServiceError({"user_id": [str(_l("API tokens are issued to partner and ordering-system accounts only."))]})
     name = (name or "").strip()
     if not name:
         raise ServiceError({"name": [str(_l("Please give the token a name."))]})
     raw = "crd_" + secrets.token_urlsafe(32)
     token = ApiToken(user_id=partner.id, name=name[:64], prefix=raw[:12], token_hash=_sha256(raw),
-                     created_by_id=getattr(actor, "id", None))
+                     created_by_id=getattr(actor, "id", None), signing_secret="sig_" + secrets.token_urlsafe(32))
     db.session.add(token)
     db.session.flush()
     record("token.create", "api_token", token.id, after={"user": partner.username, "name": token.name,
@@ -191,7 +199,31 @@ def _snapshot(user: User) -> dict:
     return {"username": user.username, "display_name": user.display_name, "role": user.role,
             "unit": user.unit.code if user.unit else None, "enabled": user.is_enabled,
             "must_change_password": user.must_change_password,
-            "retailers": [r.licence_no for r in user.retailers]}
+            "retailers": [r.licence_no for r in user.retailers], "enforcement_cert_no": user.enforcement_cert_no}
+
+
+OFFICER_ROLES = ("inspector", "supervisor")
+
+
+def _check_cert_no(value, role, errors: dict, user: User | None = None) -> str | None:
+    """An enforcement officer's certificate number (执法证号): optional, for inspectors and supervisors
+    only; letters, digits, Chinese and "-", 4 to 32 characters; unique."""
+    value = (value or "").strip().replace(" ", "")
+    if not value:
+        return None
+    if role not in OFFICER_ROLES:
+        errors.setdefault("enforcement_cert_no", []).append(
+            str(_l("Only enforcement officers (inspectors, supervisors) hold an enforcement certificate.")))
+        return None
+    if not (4 <= len(value) <= 32 and all(c.isalnum() or c == "-" for c in value)):
+        errors.setdefault("enforcement_cert_no", []).append(
+            str(_l("Certificate number: 4 to 32 letters, digits or dashes, as printed on the certificate.")))
+        return None
+    taken = db.session.scalar(select(User.id).where(User.enforcement_cert_no == value))
+    if taken is not None and (user is None or taken != user.id):
+        errors.setdefault("enforcement_cert_no", []).append(str(_l("This certificate number belongs to another "
+                                                                   "account.")))
+    return value
 
 
 def _check_role_unit(role, unit: OrgUnit | None, errors: dict):
@@ -205,9 +237,19 @@ def _check_role_unit(role, unit: OrgUnit | None, errors: dict):
         errors.setdefault("unit", []).append(str(_l("This role does not belong to an org unit.")))
 
 
+MAX_LICENCES = 100  # licences one retailer account may hold (the API schema says the same)
+
+
+def _check_licence_count(retailers, errors):
+    if retailers is not None and len(list(retailers)) > MAX_LICENCES:
+        errors.setdefault("retailers", []).append(str(_l("At most 100 licences per account.")))
+
+
 def create_user(*, username, display_name, role, password, unit: OrgUnit | None = None, retailers=(),
-                must_change_password=True, actor=None, password_hash: str | None = None) -> User:
+                must_change_password=True, actor=None, password_hash: str | None = None,
+                enforcement_cert_no: str | None = None) -> User:
     errors: dict = {}
+    cert = _check_cert_no(enforcement_cert_no, role, errors)
     username = (username or "").strip()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
         errors.setdefault("username", []).append(
@@ -219,6 +261,7 @@ def create_user(*, username, display_name, role, password, unit: OrgUnit | None 
     _check_role_unit(role, unit, errors)
     if role == "retailer" and not retailers:
         errors.setdefault("retailers", []).append(str(_l("A retailer account must be linked to a licence.")))
+    _check_licence_count(retailers, errors)
     if password_hash is None:
         problem = check_password_rules(password, username=username)
         if problem:
@@ -227,7 +270,7 @@ def create_user(*, username, display_name, role, password, unit: OrgUnit | None 
         raise ServiceError(errors)
     user = User(username=username, display_name=display_name.strip(), role=role, unit=unit,
                 password_hash=password_hash or hash_password(password), must_change_password=must_change_password,
-                is_enabled=True)
+                is_enabled=True, enforcement_cert_no=cert)
     user.retailers = list(retailers)
     db.session.add(user)
     db.session.flush()
@@ -235,14 +278,18 @@ def create_user(*, username, display_name, role, password, unit: OrgUnit | None 
     return user
 
 
-def update_user(user: User, *, role=None, unit=..., display_name=None, retailers=None, actor=None) -> User:
+def update_user(user: User, *, role=None, unit=..., display_name=None, retailers=None, actor=None,
+                enforcement_cert_no=...) -> User:
     before = _snapshot(user)
     new_role = role or user.role
     new_unit = user.unit if unit is ... else unit
     errors: dict = {}
+    cert = _check_cert_no(user.enforcement_cert_no if enforcement_cert_no is ... else enforcement_cert_no,
+                          new_role, errors, user)
     _check_role_unit(new_role, new_unit, errors)
     if new_role == "retailer" and not (retailers if retailers is not None else user.retailers):
         errors.setdefault("retailers", []).append(str(_l("A retailer account must be linked to a licence.")))
+    _check_licence_count(retailers, errors)
     if display_name is not None and not display_name.strip():
         errors.setdefault("display_name", []).append(str(_l("Please enter a name.")))
     if errors:
@@ -254,6 +301,7 @@ def update_user(user: User, *, role=None, unit=..., display_name=None, retailers
         user.display_name = display_name.strip()
     if retailers is not None:
         user.retailers = list(retailers)
+    user.enforcement_cert_no = cert
     if new_role != "retailer":
         user.retailers = []
     if changed_scope:

@@ -4,7 +4,9 @@ Three moving windows, all temporary, none permanent:
 - account + address: tight (default 5 per 15 minutes): stops guessing from one place;
 - account alone: looser (20 per hour): stops a spread-out attack on one account;
 - address alone: 50 per hour: stops one address from spraying many accounts.
-Only failures count. An attacker can at worst make an account wait for the window to pass; it
+Only failures count. The counters live in the limiter's storage: Redis in production (REDIS_URL),
+shared by every gunicorn worker, so the limits hold whichever worker takes a request; the address is
+the client's as the trusted proxies report it (TRUSTED_PROXY_HOPS), never a spoofable header otherwise. An attacker can at worst make an account wait for the window to pass; it
 can never lock a user out for good, and a user signing in from their own address is blocked by
 someone else's failures only once the looser account-wide window is full.
 """
@@ -24,8 +26,11 @@ def _limits():
 
 
 def _keys(username: str, ip: str):
+    """Bucket identifiers, under RATELIMIT_KEY_PREFIX (one Redis may serve several deployments)."""
     account = (username or "").strip().lower()
-    return {"acct_addr": ("login", account, ip), "acct": ("login", account), "addr": ("login-ip", ip)}
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "credit"
+    return {"acct_addr": (prefix, "login", account, ip), "acct": (prefix, "login", account),
+            "addr": (prefix, "login-ip", ip)}
 
 
 def is_throttled(username: str, ip: str) -> bool:

@@ -31,11 +31,9 @@ def commitments_remind():
 @notices_cli.command("consume")
 def notices_consume():
     """Turn new confirmed records and GradeChange events into notices (EventCursor consumer "notices")."""
-    from app.notices.services import consume
+    from app.jobs.tasks import PERIODIC_TASKS
 
-    n = consume()
-    db.session.commit()
-    click.echo(f"events {n}")
+    click.echo(f"events {PERIODIC_TASKS['notices.consume'].call_local()}")
 
 
 @notices_cli.command("deadlines")

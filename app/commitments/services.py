@@ -7,6 +7,7 @@ import hashlib
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app.audit.services import record as audit
@@ -34,6 +35,11 @@ MAX_SIGNATURE_BYTES = 300 * 1024
 
 def current_text() -> CommitmentText | None:
     return db.session.scalars(select(CommitmentText).order_by(CommitmentText.version.desc())).first()
+
+
+def text_to_sign() -> CommitmentText:
+    """The wording in force; before any is stored, the default (unsaved: reading never writes)."""
+    return current_text() or CommitmentText(version=1, title=DEFAULT_TITLE, body=DEFAULT_BODY)
 
 
 def ensure_text() -> CommitmentText:
@@ -133,6 +139,7 @@ def public_query(q: str | None = None):
 def breach(commitment: Commitment, actor, note: str, case_number: str | None = None) -> Commitment:
     """A supervisor records that the commitment was broken: a ZM14 credit record (confirmed, with the
     case number of the decision, as every monopoly deduction needs)."""
+    db.session.refresh(commitment, with_for_update=True)  # two supervisors at once: the second finds it broken
     if commitment.status != "active":
         raise ServiceError({"commitment": [_("This commitment is not in force.")]})
     note = (note or "").strip()
@@ -180,3 +187,24 @@ def award(today: date | None = None, actor=None) -> int:
         done += 1
     db.session.flush()
     return done
+
+
+# ---- the supervisors' list of commitments in force (its page and its Excel export) -------------------------
+
+class CommitmentQuerySchema(Schema):
+    """The list's one filter: the shop (licence number, part of the name or pinyin initials)."""
+
+    q = fields.Str(validate=validate.Length(max=64, error=N_("Too long.")))
+
+
+def supervise_query(user, args: dict):
+    """Active commitments in the supervisor's scope, newest first, optionally of the shops matching ``q``."""
+    from app.auth import policy
+
+    stmt = policy.scope(user, "repairs.decide", select(Commitment), Commitment).where(Commitment.status == "active")
+    q = (args.get("q") or "").strip()[:64]
+    if q:
+        from app.retailers.services import search_clause
+
+        stmt = stmt.where(Commitment.retailer_id.in_(select(Retailer.id).where(search_clause(q))))
+    return stmt.order_by(Commitment.signed_on.desc(), Commitment.id.desc())

@@ -29,4 +29,5 @@ MARSHMALLOW_MESSAGES = [
     N_("Too long."),
     N_("Must not be empty."),
     N_("Invalid pagination parameters."),
+    N_("Invalid JSON body."),
 ]

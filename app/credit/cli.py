@@ -90,7 +90,7 @@ def list_versions():
               help="Recompute as of this date (default: today in China)")
 def refresh(today):
     """Recompute every missing or lapsed live grade (run nightly)."""
-    from app.credit.services import refresh_due
+    from app.credit.grading import refresh_due
 
     day: date | None = today.date() if today else None
     count, changed = refresh_due(day)
@@ -125,7 +125,37 @@ def import_csv(path, dry_run, username):
         sys.exit(1 if result.errors else 0)
     if result.errors:
         click.echo(f"nothing imported: {len(result.errors)} errors in {result.rows} rows", err=True)
-        sys.exit(1)
+        sys.exit(3 if all(e.existing_record_id for e in result.errors) else 1)
     db.session.commit()
     click.echo(f"imported {result.created} records for {result.retailers} licences; "
                f"{result.grade_changes} grades changed")
+
+
+@credit_cli.command("duplicates")
+@click.option("--dismiss", is_flag=True, help="Dismiss every later record of a fact recorded twice (keeps the first)")
+@click.option("--as", "username", default=None, help="The admin or supervisor account deciding (with --dismiss)")
+def duplicates(dismiss, username):
+    """List credit facts recorded more than once (same licence, indicator, date and case number, not
+    dismissed); with --dismiss, dismiss the later records through the credit service (status history,
+    audit entry, grades recomputed). Exit 1 when duplicates are listed and left as they are."""
+    from app.credit import facts
+
+    groups = facts.duplicate_groups()
+    for ids in groups:
+        click.echo(f"fact recorded {len(ids)} times: records {', '.join(map(str, ids))} (keeps {ids[0]})")
+    if not groups:
+        click.echo("no credit fact is recorded twice")
+        return
+    if not dismiss:
+        sys.exit(1)
+    actor = _user(username)
+    if actor is None or actor.role not in ("admin", "supervisor"):
+        click.echo("--dismiss needs --as <admin or supervisor account>", err=True)
+        sys.exit(2)
+    try:
+        done = facts.dismiss_later_duplicates(actor)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc)
+    for rid, keep in done:
+        click.echo(f"dismissed record {rid}: duplicate of record {keep}")

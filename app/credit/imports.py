@@ -1,8 +1,14 @@
 """Bulk entry of confirmed credit records from a CSV file (e.g. the month's late payments 逾期结算).
 
 Columns (header row, any order): licence_no, indicator_code, occurred_on, quantity, decided_on,
-case_number, description; the Chinese headers 许可证号, 指标代码, 发生日期, 数量, 决定日期, 案号, 说明
-are accepted too. UTF-8 with or without BOM, or GBK/GB18030 (what Excel in China saves).
+case_number, description, and for an administrative penalty penalty_kinds, penalty_content,
+penalty_amount (codes or the legal names of app.credit.penalty.KINDS separated by ';', what was decided,
+the fine and confiscated amount in yuan); the Chinese headers 许可证号, 指标代码, 发生日期, 数量, 决定日期,
+案号, 说明, 处罚类别, 处罚内容, 罚没金额 are accepted too. UTF-8 with or without BOM, or GBK/GB18030 (what Excel in China saves).
+
+The file is parsed strictly (csv with strict=True): a quote that is never closed, text after a closing
+quote, a NUL character, a row with fewer cells than the header, or a quote or line break inside any
+cell but the description refuses the whole file, naming the line where the broken row starts.
 
 A dry run checks every row and reports every bad one (row number as in the spreadsheet, column,
 message in the user's language) and writes nothing. A real run writes nothing unless every row
@@ -19,19 +25,21 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.audit.services import record as audit
+from app.audit.services import lock_chain, record as audit
 from app.common.errors import ServiceError
 from app.common.time import local_today
-from app.credit import services, versions
+from app.credit import facts, grading, penalty, recording, versions
 from app.extensions import db
 from app.retailers.models import Retailer
 
-COLUMNS = ("licence_no", "indicator_code", "occurred_on", "quantity", "decided_on", "case_number", "description")
+COLUMNS = ("licence_no", "indicator_code", "occurred_on", "quantity", "decided_on", "case_number", "description",
+           "penalty_kinds", "penalty_content", "penalty_amount")
 REQUIRED = ("licence_no", "indicator_code", "occurred_on", "decided_on")
 ALIASES = {
     "许可证号": "licence_no", "许可证编号": "licence_no", "指标代码": "indicator_code", "指标": "indicator_code",
     "发生日期": "occurred_on", "数量": "quantity", "决定日期": "decided_on", "认定日期": "decided_on",
     "案号": "case_number", "文书号": "case_number", "说明": "description", "描述": "description", "备注": "description",
+    "处罚类别": "penalty_kinds", "处罚内容": "penalty_content", "罚没金额": "penalty_amount",
 }
 MAX_ROWS = 5000
 # Which column a service error on a field belongs to.
@@ -47,6 +55,7 @@ class RowError:
     row: int
     column: str
     message: str
+    existing_record_id: int | None = None  # a duplicate: the record that already holds the fact
 
 
 @dataclass
@@ -67,11 +76,16 @@ class ImportResult:
 
 
 class ImportRejected(ServiceError):
-    """A real run with bad rows: nothing was written. ``result`` lists every bad row."""
+    """A real run with bad rows: nothing was written. ``result`` lists every bad row. The status is 409
+    when every bad row is a fact already recorded (the file conflicts with what is stored), else 422."""
 
     def __init__(self, result: ImportResult):
+        from app.credit.schemas import CreditImportResultSchema
+
+        only_duplicates = bool(result.errors) and all(e.existing_record_id for e in result.errors)
         super().__init__({"file": [_("Nothing was imported: %(n)d rows have errors.", n=len(
-            {e.row for e in result.errors}))]}, status=422)
+            {e.row for e in result.errors}))]}, status=409 if only_duplicates else 422,
+            details={"result": CreditImportResultSchema().dump(result_dict(result))})
         self.result = result
 
 
@@ -106,65 +120,146 @@ def parse_quantity(value: str) -> int | None:
     return int(number)
 
 
-def _header(cells, result) -> list[str] | None:
+class CsvBroken(Exception):
+    """The file is not well-formed CSV from ``line`` on (where the broken row starts)."""
+
+    def __init__(self, line: int, problem: str):
+        super().__init__(problem)
+        self.line = line
+        if "end of data" in problem:
+            self.message = _("A quoted cell opened on line %(line)d is never closed: a quote (\") is missing. Nothing "
+                             "after it can be read, so nothing is imported.", line=line)
+        elif "expected after" in problem:
+            self.message = _("Line %(line)d: a quote (\") inside a quoted cell must be written twice (\"\").",
+                             line=line)
+        elif "NUL" in problem:
+            self.message = _("Line %(line)d holds a NUL character: this is not a text file.", line=line)
+        else:
+            self.message = _("Line %(line)d is not valid CSV.", line=line)
+
+
+def _strict_rows(text: str):
+    """(first line of the row, cells) for each row, parsed strictly: a quote that is never closed, or
+    text after a closing quote, raises CsvBroken naming the line where that row starts (the lenient
+    parser would swallow the rest of the file into one cell, e.g. a case number)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CsvBroken(start, str(exc)) from None
+        if any("\x00" in cell for cell in cells):  # Python's csv lets it through; PostgreSQL text cannot hold it
+            raise CsvBroken(start, "line contains NUL")
+        yield start, cells
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a CSV import accepts: its columns, the Chinese (or other) headers taken for them, the
+    required ones, the most rows per file, and the columns whose cells may hold quotes or line breaks."""
+    columns: tuple
+    aliases: dict
+    required: tuple
+    max_rows: int
+    free_text: tuple = ()
+
+
+def read_header(cells, result, layout: Layout) -> list | None:
     names, seen = [], set()
-    for i, cell in enumerate(cells):
+    for cell in cells:
         raw = (cell or "").strip().lstrip("\ufeff")
-        name = ALIASES.get(raw, raw.lower().replace(" ", "_"))
+        name = layout.aliases.get(raw, raw.lower().replace(" ", "_"))
         if not raw:
             names.append(None)
             continue
-        if name not in COLUMNS:
+        if name not in layout.columns:
             result.errors.append(RowError(1, raw, _("Unknown column %(name)s. The columns are: %(columns)s.",
-                                                     name=raw, columns=", ".join(COLUMNS))))
+                                                     name=raw, columns=", ".join(layout.columns))))
         elif name in seen:
             result.errors.append(RowError(1, raw, _("Column %(name)s appears twice.", name=raw)))
         seen.add(name)
-        names.append(name if name in COLUMNS else None)
-    for name in REQUIRED:
+        names.append(name if name in layout.columns else None)
+    for name in layout.required:
         if name not in seen:
             result.errors.append(RowError(1, name, _("The column %(name)s is missing.", name=name)))
     return None if result.errors else names
 
 
-def check(data: bytes, *, actor) -> tuple[ImportResult, list[dict]]:
-    """Parse and check every row. Returns the result (with every error) and the good rows' values."""
-    result = ImportResult(dry_run=True)
+def read_table(data: bytes, result, layout: Layout) -> tuple[list | None, list]:
+    """Decode and parse a whole file strictly: returns the column names and the non-empty rows as
+    (line, cells), or (None, []) with the reasons in ``result.errors``. Sets ``result.encoding`` and
+    ``result.rows``."""
     try:
         text, result.encoding = decode(data)
     except ValueError:
         result.errors.append(RowError(0, "file", _("The file is not text in UTF-8 or GBK. Save it as CSV.")))
-        return result, []
-    reader = csv.reader(io.StringIO(text, newline=""))
+        return None, []
+    rows = _strict_rows(text)
     try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        result.errors.append(RowError(1, "file", _("The file is not valid CSV: %(problem)s", problem=str(exc))))
-        return result, []
+        first = next(rows, None)
+    except CsvBroken as exc:
+        result.errors.append(RowError(exc.line, "file", exc.message))
+        return None, []
+    header = first[1] if first else None
     if not header or not any((c or "").strip() for c in header):
         result.errors.append(RowError(1, "file", _("The file is empty: the first row must name the columns.")))
-        return result, []
-    names = _header(header, result)
+        return None, []
+    names = read_header(header, result, layout)
     if names is None:
-        return result, []
-
+        return None, []
     raw_rows = []
     try:
-        for cells in reader:
+        for line, cells in rows:
             if not any((c or "").strip() for c in cells):
                 continue
-            raw_rows.append((reader.line_num, cells))
-            if len(raw_rows) > MAX_ROWS:
-                result.errors.append(RowError(reader.line_num, "file", _(
-                    "At most %(n)d rows per file; split the file.", n=MAX_ROWS)))
-                return result, []
-    except csv.Error as exc:
-        result.errors.append(RowError(reader.line_num, "file", _("The file is not valid CSV: %(problem)s",
-                                                                 problem=str(exc))))
-        return result, []
+            raw_rows.append((line, cells))
+            if len(raw_rows) > layout.max_rows:
+                result.errors.append(RowError(line, "file", _(
+                    "At most %(n)d rows per file; split the file.", n=layout.max_rows)))
+                return None, []
+    except CsvBroken as exc:  # the whole file is refused: what follows a broken quote cannot be trusted
+        result.errors.append(RowError(exc.line, "file", exc.message))
+        return None, []
     result.rows = len(raw_rows)
     if not raw_rows:
         result.errors.append(RowError(2, "file", _("The file has no data rows.")))
+        return None, []
+    return names, raw_rows
+
+
+def row_values(names, cells, layout: Layout, err) -> dict:
+    """One row's cells by column name (stripped), reporting through ``err(column, message)`` a row
+    whose cell count differs from the header, a quote or line break outside free-text columns, and
+    a missing required value."""
+    values = {name: "" for name in layout.columns}
+    if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
+        err("file", _("This row has more cells than the header has columns."))
+    elif len(cells) < len(names):
+        err("file", _("This row has fewer cells than the header has columns: a separator or a quote is "
+                      "missing."))
+    for name, cell in zip(names, cells):
+        if name:
+            values[name] = (cell or "").strip()
+            if name not in layout.free_text and any(ch in values[name] for ch in '"\r\n'):
+                err(name, _("This cell holds a quote (\") or a line break: the quoting of the file is broken. "
+                            "Save the file again as CSV."))
+    for name in layout.required:
+        if not values[name]:
+            err(name, _("Missing data for required field."))
+    return values
+
+
+LAYOUT = Layout(COLUMNS, ALIASES, REQUIRED, MAX_ROWS, free_text=("description",))
+
+
+def check(data: bytes, *, actor) -> tuple[ImportResult, list[dict]]:
+    """Parse and check every row. Returns the result (with every error) and the good rows' values."""
+    result = ImportResult(dry_run=True)
+    names, raw_rows = read_table(data, result, LAYOUT)
+    if names is None:
         return result, []
 
     # One query for every licence named in the file, limited to what the actor may reach.
@@ -177,7 +272,7 @@ def check(data: bytes, *, actor) -> tuple[ImportResult, list[dict]]:
     for start in range(0, len(numbers), 1000):
         chunk = sorted(numbers)[start:start + 1000]
         for r in db.session.scalars(select(Retailer).where(Retailer.licence_no.in_(chunk))):
-            if services.in_scope(actor, r):
+            if recording.in_scope(actor, r):
                 retailers[r.licence_no] = r
     cats = versions.catalogues()
     today = local_today()
@@ -189,15 +284,7 @@ def check(data: bytes, *, actor) -> tuple[ImportResult, list[dict]]:
         def err(column, message, _line=line):
             result.errors.append(RowError(_line, column, message))
 
-        values = {name: "" for name in COLUMNS}
-        if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
-            err("file", _("This row has more cells than the header has columns."))
-        for name, cell in zip(names, cells):
-            if name:
-                values[name] = (cell or "").strip()
-        for name in REQUIRED:
-            if not values[name]:
-                err(name, _("Missing data for required field."))
+        values = row_values(names, cells, LAYOUT, err)
         retailer = None
         if values["licence_no"]:
             retailer = retailers.get(values["licence_no"])
@@ -217,34 +304,40 @@ def check(data: bytes, *, actor) -> tuple[ImportResult, list[dict]]:
             parsed["quantity"] = None
         if len(values["case_number"]) > 64:
             err("case_number", _("Too long."))
-        if len(values["description"]) > services.MAX_TEXT:
+        if len(values["description"]) > recording.MAX_TEXT:
             err("description", _("Too long."))
+        kinds = penalty.parse_kinds(values["penalty_kinds"])
         code = values["indicator_code"].upper()
         if retailer is not None and parsed["occurred_on"] is not None and code:
-            errors, _cat, _ind = services.validate_record(
+            errors, _cat, _ind = recording.validate_record(
                 retailer, code, occurred_on=parsed["occurred_on"], source="import", actor=actor,
                 quantity=parsed["quantity"], status="confirmed", case_number=values["case_number"] or None,
-                decided_on=parsed["decided_on"], description=values["description"], today=today, cats=cats)
+                decided_on=parsed["decided_on"], description=values["description"], today=today, cats=cats,
+                penalty_kinds=kinds, penalty_content=values["penalty_content"],
+                penalty_amount=values["penalty_amount"])
             for fname, messages in errors.items():
                 column = FIELD_COLUMN.get(fname, fname)
                 if column == "decided_on" and parsed["decided_on"] is None:
                     continue  # already reported as missing or as not a valid date
                 for message in messages:
                     err(column, message)
-            key = (retailer.id, code, parsed["occurred_on"])
+            key = facts.identity(retailer.id, code, parsed["occurred_on"], values["case_number"])
             if key in seen:
-                err("indicator_code", _("The same fact (licence, indicator, date) is already on row %(row)d.",
-                                        row=seen[key]))
+                err("indicator_code", _("The same fact (licence, indicator, date, case number) is already on row "
+                                        "%(row)d.", row=seen[key]))
             else:
                 seen[key] = line
-                existing = services.duplicate_of(retailer.id, code, parsed["occurred_on"])
+                existing = facts.holder(*key)
                 if existing is not None:
-                    err("indicator_code", _("This fact (licence, indicator, date) is already recorded as record "
-                                            "%(id)d.", id=existing))
+                    result.errors.append(RowError(line, "indicator_code", facts.message(existing, with_link=False),
+                                                  existing.id))
         if len(result.errors) == errors_before:
-            good.append({"retailer": retailer, "indicator_code": code, "occurred_on": parsed["occurred_on"],
+            good.append({"line": line, "retailer": retailer, "indicator_code": code,
+                         "occurred_on": parsed["occurred_on"],
                          "quantity": parsed["quantity"], "decided_on": parsed["decided_on"],
-                         "case_number": values["case_number"] or None, "description": values["description"]})
+                         "case_number": values["case_number"] or None, "description": values["description"],
+                         "penalty_kinds": kinds, "penalty_content": values["penalty_content"],
+                         "penalty_amount": values["penalty_amount"]})
     result.valid = len(good)
     return result, good
 
@@ -260,6 +353,7 @@ def run(data: bytes, *, actor, dry_run: bool, filename: str | None = None) -> Im
         return result
     if result.errors:
         raise ImportRejected(result)
+    lock_chain()  # as every credit writer: the audit chain's lock before any grade or record
     reached = {}
     for values in good:
         retailer = values["retailer"]
@@ -270,14 +364,21 @@ def run(data: bytes, *, actor, dry_run: bool, filename: str | None = None) -> Im
             reached[r.id] = r
     reach = sorted(reached.values(), key=lambda r: r.id)
     # Baseline: every reached licence has its grade for today before the records land.
-    services.refresh_subset(reach)
+    grading.refresh_subset(reach)
     for values in good:
-        rec = services.create_record(values.pop("retailer"), values.pop("indicator_code"), source="import",
-                                     actor=actor, status="confirmed", recompute=False, **values)
+        line = values.pop("line")
+        try:
+            rec = recording.create_record(values.pop("retailer"), values.pop("indicator_code"), source="import",
+                                         actor=actor, status="confirmed", recompute=False, **values)
+        except facts.DuplicateFact as exc:  # recorded meanwhile by another request: refuse the whole file
+            result.errors.append(RowError(line, "indicator_code", facts.message(exc.existing, with_link=False),
+                                          exc.existing.id))
+            result.record_ids = []
+            raise ImportRejected(result) from None
         result.record_ids.append(rec.id)
     result.created = len(result.record_ids)
     result.retailers = len(reach)
-    result.grade_changes = services.recompute_many(reach, "record.import")
+    result.grade_changes = grading.recompute_many(reach, "record.import")
     audit("credit_record.import", "credit_record", None, actor=actor, after={
         "file": filename, "sha256": hashlib.sha256(data).hexdigest(), "encoding": result.encoding,
         "rows": result.rows, "created": result.created, "first_id": min(result.record_ids, default=None),

@@ -1,14 +1,18 @@
 """Credit records (信用记录), their status history, catalogue and policy versions, live grades."""
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.time import utcnow
 from app.extensions import db
 
 SOURCES = ("inspection", "marketer", "supervisor", "partner", "import", "system")
-STATUSES = ("suspected", "confirmed", "dismissed", "repaired")
+# ended: a bonus whose decision was replaced by a later one (e.g. a group's new star rating) or taken
+# back from a date on; like a repaired record it stops counting from ``repaired_on`` (the end date).
+STATUSES = ("suspected", "confirmed", "dismissed", "repaired", "ended")
+COUNTING = ("confirmed", "repaired", "ended")  # statuses the engine sees
 
 
 class CatalogueVersion(db.Model):
@@ -48,6 +52,12 @@ class CreditRecord(db.Model):
         Index("ix_credit_records_retailer_status", "retailer_id", "status"),
         Index("ix_credit_records_operator_status", "operator_id", "status"),
         Index("ix_credit_records_status_decided", "status", "decided_on"),
+        # One fact, one record: the identity of a fact is the licence, the indicator, the date of the act
+        # and the case number where there is one (no case number counts as one value, not as distinct
+        # NULLs). Dismissed records leave the identity free: they were never facts.
+        Index("uq_credit_records_fact", "retailer_id", "indicator_code", "occurred_on",
+              text("coalesce(case_number, '')"), unique=True,
+              postgresql_where=text("status <> 'dismissed'"), sqlite_where=text("status <> 'dismissed'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +86,11 @@ class CreditRecord(db.Model):
     lng: Mapped[float | None] = mapped_column(Float)
     inspection_id: Mapped[int | None] = mapped_column(Integer, index=True)
     partner_ref: Mapped[str | None] = mapped_column(String(64))
+    # The administrative penalty decided (行政处罚决定), for 双公示: its kinds (app.credit.penalty.KINDS),
+    # what was decided, and the fine and confiscated amount in yuan (罚没金额).
+    penalty_kinds: Mapped[list | None] = mapped_column(JSON)
+    penalty_content: Mapped[str | None] = mapped_column(Text)
+    penalty_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
 
     retailer = relationship("Retailer")

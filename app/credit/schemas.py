@@ -4,8 +4,12 @@ from marshmallow import Schema, fields, validate
 
 from app.common.validation import N_
 from app.credit.models import SOURCES, STATUSES
+from app.credit.penalty import KINDS as _PENALTY_KINDS
+from app.common.fields import Id, Int32, UtcDateTime
 
 DIMENSIONS = ("monopoly", "marketing", "social")
+PENALTY_KINDS = tuple(_PENALTY_KINDS)
+MAX_EVIDENCE = 20  # evidence items on one record (app.credit.recording.MAX_EVIDENCE)
 
 
 def _choice(values):
@@ -26,7 +30,7 @@ class CreditEvidenceSchema(Schema):
 
 class CreditRecordEventSchema(Schema):
     id = fields.Int()
-    at = fields.DateTime()
+    at = UtcDateTime()
     actor_id = fields.Int(allow_none=True)
     actor_name = fields.Function(lambda e: e.actor.display_name if e.actor else None)
     action = fields.Str()
@@ -51,7 +55,7 @@ class CreditRecordSchema(Schema):
     quantity = fields.Int(allow_none=True)
     nominal_points = fields.Int()
     occurred_on = fields.Date()
-    recorded_at = fields.DateTime()
+    recorded_at = UtcDateTime()
     recorded_by_id = fields.Int(allow_none=True)
     recorded_by_name = fields.Function(lambda r: r.recorded_by.display_name if r.recorded_by else None)
     source = fields.Str()
@@ -67,9 +71,14 @@ class CreditRecordSchema(Schema):
     lng = fields.Float(allow_none=True)
     inspection_id = fields.Int(allow_none=True)
     partner_ref = fields.Str(allow_none=True)
+    penalty_kinds = fields.List(fields.Str(), allow_none=True, metadata={
+        "description": "the administrative penalty decided (处罚类别): " + ", ".join(PENALTY_KINDS)})
+    penalty_content = fields.Str(allow_none=True, metadata={"description": "处罚内容"})
+    penalty_amount = fields.Decimal(allow_none=True, as_string=True, places=2,
+                                    metadata={"description": "罚没金额, yuan"})
 
     def _indicator_name(self, obj):
-        from app.credit.services import indicator_names
+        from app.credit.queries import indicator_names
 
         zh, en = indicator_names(obj.indicator_code, obj.catalogue_version)
         return zh if _zh() else en
@@ -77,7 +86,7 @@ class CreditRecordSchema(Schema):
 
 class CreditGradeChangeSchema(Schema):
     retailer_id = fields.Int()
-    at = fields.DateTime()
+    at = UtcDateTime()
     as_of = fields.Date()
     from_grade = fields.Str(allow_none=True)
     to_grade = fields.Str()
@@ -100,25 +109,45 @@ class CreditRecordDetailSchema(CreditRecordSchema):
     current_grade = fields.Nested(CreditLiveGradeSchema, metadata={"description": "the retailer's live grade now"})
 
 
-class CreditRecordCreateSchema(Schema):
-    retailer_id = fields.Int(required=True)
+class PenaltyFieldsSchema(Schema):
+    """The administrative penalty decided (双公示 items), given when a record is created as confirmed or when it is confirmed."""
+    penalty_kinds = fields.List(fields.Str(validate=_choice(PENALTY_KINDS)), allow_none=True, load_default=None,
+                                metadata={"description": "with a decision: the kinds of penalty decided (处罚类别), "
+                                          "any of " + ", ".join(PENALTY_KINDS)})
+    penalty_content = fields.Str(allow_none=True, load_default=None, metadata={
+        "description": "what was decided (处罚内容); required with penalty_kinds, at most 500 characters"})
+    penalty_amount = fields.Decimal(allow_none=True, load_default=None, places=None, metadata={
+        "description": "the fine and confiscated amount in yuan (罚没金额), at most two decimals; required exactly "
+                       "when penalty_kinds has fine or confiscation"})
+
+
+class CreditRecordCreateSchema(PenaltyFieldsSchema):
+    retailer_id = Id(required=True)
     indicator_code = fields.Str(required=True, validate=validate.Length(min=1, max=8, error=N_("Too long.")))
     occurred_on = fields.Date(required=True)
-    quantity = fields.Int(allow_none=True, load_default=None)
+    quantity = Int32(allow_none=True, load_default=None)
     description = fields.Str(load_default="", validate=validate.Length(max=2000, error=N_("Too long.")))
-    evidence = fields.List(fields.Nested(CreditEvidenceSchema), load_default=list)
+    evidence = fields.List(fields.Nested(CreditEvidenceSchema), load_default=list, validate=validate.Length(
+        max=MAX_EVIDENCE, error=N_("At most 20 evidence items.")),
+        metadata={"description": f"at most {MAX_EVIDENCE} items"})
     lat = fields.Float(allow_none=True, load_default=None)
     lng = fields.Float(allow_none=True, load_default=None)
     status = fields.Str(load_default="suspected", validate=_choice(("suspected", "confirmed")))
-    source = fields.Str(load_default=None, validate=_choice(("supervisor", "marketer", "inspection", "partner")),
-                        metadata={"description": "default: marketer for account managers, supervisor otherwise"})
-    case_number = fields.Str(allow_none=True, load_default=None)
+    source = fields.Str(load_default=None, validate=_choice(SOURCES), metadata={
+        "description": "optional and never chosen: the source follows from the role (account managers: "
+                      "marketer; supervisors and admins: supervisor); any other value is refused (422)"})
+    case_number = fields.Str(allow_none=True, load_default=None,
+                             validate=validate.Length(max=64, error=N_("Too long.")))
     decided_on = fields.Date(allow_none=True, load_default=None)
     partner_ref = fields.Str(allow_none=True, load_default=None,
                              validate=validate.Length(max=64, error=N_("Too long.")))
+    client_uuid = fields.Str(allow_none=True, load_default=None, validate=validate.Regexp(
+        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", error=N_("Not a valid UUID.")),
+        metadata={"description": "an idempotency key made by the client: sending the same key again returns the "
+                                 "record made the first time (200) instead of a 409"})
 
 
-class CreditConfirmSchema(Schema):
+class CreditConfirmSchema(PenaltyFieldsSchema):
     case_number = fields.Str(allow_none=True, load_default=None)
     decided_on = fields.Date(allow_none=True, load_default=None)
 
@@ -127,9 +156,18 @@ class CreditDismissSchema(Schema):
     reason = fields.Str(allow_none=True, load_default=None)
 
 
+class CreditQueueQuerySchema(Schema):
+    unit = fields.Str(metadata={"description": "county unit code"})
+    indicator_code = fields.Str(validate=validate.Length(max=8, error=N_("Too long.")))
+    min_days = fields.Int(validate=validate.Range(min=0, max=3650, error=N_("Value out of range.")),
+                          metadata={"description": "waiting at least this many days since the fact was found"})
+    max_days = fields.Int(validate=validate.Range(min=0, max=3650, error=N_("Value out of range.")),
+                          metadata={"description": "waiting at most this many days since the fact was found"})
+
+
 class CreditRecordQuerySchema(Schema):
     status = fields.Str(validate=_choice(STATUSES))
-    retailer_id = fields.Int()
+    retailer_id = Id()
     licence_no = fields.Str()
     indicator_code = fields.Str()
     dimension = fields.Str(validate=_choice(DIMENSIONS))
@@ -210,9 +248,13 @@ class CreditGradeSchema(Schema):
     rule = fields.Nested(GradeRuleSchema, allow_none=True)
     contributions = fields.List(fields.Nested(GradeContributionSchema))
     measures = fields.Nested(GradeMeasuresSchema)
-    next_change = fields.Date(allow_none=True)
+    next_change = fields.Date(allow_none=True, metadata={
+        "description": "the first later date on which the result (score or grade) changes with no new fact"})
+    next_grade_change = fields.Date(allow_none=True, metadata={
+        "description": "the first later date on which the grade changes with no new fact (a veto or cap "
+                       "ending, records lapsing); none while nothing changes it"})
     valid_until = fields.Date(allow_none=True)
-    computed_at = fields.DateTime(allow_none=True)
+    computed_at = UtcDateTime(allow_none=True)
 
 
 class SelfGradeContributionSchema(GradeContributionSchema):
@@ -232,7 +274,7 @@ class CreditVersionSchema(Schema):
     version = fields.Str()
     effective_from = fields.Date()
     sha256 = fields.Str()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     created_by_id = fields.Int(allow_none=True)
     in_force = fields.Bool()
     future = fields.Bool()
@@ -261,6 +303,8 @@ class ImportRowErrorSchema(Schema):
     row = fields.Int()
     column = fields.Str()
     message = fields.Str()
+    existing_record_id = fields.Int(allow_none=True, metadata={
+        "description": "a duplicate row: the record that already holds the fact"})
 
 
 class CreditImportResultSchema(Schema):

@@ -14,7 +14,9 @@ demo_cli = AppGroup("demo", help="The Huai'an demo city.")
 @click.option("--retailers", "n_retailers", default=20000, show_default=True, type=click.IntRange(1, 2_000_000))
 @click.option("--reset", is_flag=True, help="Delete existing data first (the audit trail is kept)")
 @click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when data already exists")
-def demo_load(seed, n_retailers, reset, if_empty):
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The demo's 'today' (YYYY-MM-DD); default: the real date, so the demo never ages")
+def demo_load(seed, n_retailers, reset, if_empty, today):
     """Load ~20,000 realistic retailers, users for every role and their history, in one transaction."""
     from app.demo.loader import DemoDataExists, has_data, load
 
@@ -24,7 +26,8 @@ def demo_load(seed, n_retailers, reset, if_empty):
         return
     try:
         with click.progressbar(length=n_retailers, label="loading retailers") as bar:
-            result = load(seed, n_retailers, reset=reset, progress=bar)
+            result = load(seed, n_retailers, reset=reset, progress=bar,
+                              today=today.date() if today else None)
         db.session.commit()
     except DemoDataExists:
         db.session.rollback()
@@ -44,6 +47,14 @@ def demo_load(seed, n_retailers, reset, if_empty):
         if result.credit.get("inspections"):
             click.echo(f"inspections: {result.credit['inspections']} past visits over 15 months "
                        f"({result.credit['findings']} violations found on site)")
+        if result.credit.get("warnings") is not None:
+            click.echo("early warnings open: " + ", ".join(f"{k} {n}" for k, n in result.credit["warnings"].items()))
+    service = getattr(result, "service", None)
+    if service:
+        click.echo(f"ordering figures: {service['figures']} rows for {', '.join(service['months'])}")
+        if service.get("run_id"):
+            click.echo(f"service run {service['cycle']}: published, {service['suspended']} licences with supply "
+                       f"suspended ({service['suspensions']} decisions), {service['notices']} retailer notices")
     evaluation = getattr(result, "evaluation", None)
     if evaluation:
         click.echo(f"official evaluation {evaluation['quarter']}: published {evaluation['published_on']}, "
@@ -84,4 +95,5 @@ def _print_logins(seed):
             known = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                               ApiToken.prefix == raw[:12])).first()
             if known is not None and known.revoked_at is None:
-                click.echo(f"  API token for {user.username}: {raw}")
+                click.echo(f"  API token for {user.username}: {raw}"
+                           + (f"  (signing secret: {known.signing_secret})" if known.signing_secret else ""))

@@ -5,7 +5,7 @@ private ``random.Random`` and never iterates over anything whose order could var
 arguments always give the same city. The output is plain dicts (no ORM); ``app.demo.loader`` writes
 it to the database.
 
-Shape of the city (see shared/DOMAIN.md): about 4 licences per 1,000 inhabitants, so ~20,000 in
+Shape of the city (see docs/domain.md): about 4 licences per 1,000 inhabitants, so ~20,000 in
 Huai'an; 61 % of shops in the city proper (城区), 28 % in market towns (集镇), 11 % in villages (农村);
 食杂店 ~60 %, 便利店 ~17 %, 超市 ~3 %, 烟酒商店 ~2 %, 娱乐服务类 ~6 %, the rest other.
 
@@ -18,14 +18,17 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from app.common.time import local_today
+from app.common import uscc
 from app.demo import geo, names
 
 RETAILER_KEYS = (
     "licence_no", "shop_name", "operator_name", "operator_id_number", "phone", "address", "lat", "lng",
     "county_code", "market_type", "business_format", "licence_issued_on", "licence_expires_on", "status", "tier",
+    "credit_code",
 )
-USER_KEYS = ("username", "display_name", "role", "county_code", "retailer_licence_nos")
-ROLES = ("admin", "supervisor", "inspector", "marketer", "retailer", "partner")
+USER_KEYS = ("username", "display_name", "role", "county_code", "retailer_licence_nos", "enforcement_cert_no")
+ROLES = ("admin", "supervisor", "inspector", "marketer", "retailer", "partner", "mkt_supervisor", "ordering")
 
 MARKET_TYPES = ("city", "town", "village")
 BUSINESS_FORMATS = ("grocery", "convenience", "supermarket", "tobacco_liquor", "entertainment", "other")
@@ -349,7 +352,7 @@ def _make_operator(rng, county_code, earliest_issue, today, used_ids, used_phone
 def generate_city(seed: int, n_retailers: int = 20000, today: date | None = None) -> City:
     """Generate the whole demo city. Same (seed, n_retailers, today), same city."""
     if today is None:
-        today = date.today()
+        today = local_today()
     if n_retailers < 0:
         raise ValueError("n_retailers must be >= 0")
     rng = random.Random(seed)
@@ -444,6 +447,18 @@ def generate_city(seed: int, n_retailers: int = 20000, today: date | None = None
             "tier": d["tier"],
         })
 
+    # 6. Unified social credit codes (统一社会信用代码): supermarkets and most city convenience stores are
+    #    run by an enterprise (91...), most other shops by an individual business (个体工商户, 92...); the
+    #    rest by a natural person with no code. Their own generator: nothing above changes.
+    code_rng = _sub_rng(seed, "credit-codes")
+    for r in retailers:
+        if r["business_format"] == "supermarket" or (r["business_format"] == "convenience"
+                                                     and r["market_type"] == "city"):
+            kind = "1" if code_rng.random() < 0.8 else "2"
+        else:
+            kind = "2" if code_rng.random() < 0.75 else None
+        r["credit_code"] = uscc.make(code_rng, r["county_code"], kind) if kind else None
+
     operator_rows = []
     for op in operators:
         nos = sorted(drafts[i]["licence_no"] for i in op["draft_indices"])
@@ -488,19 +503,29 @@ def _make_users(seed, today, counties, retailers, operators):
         used_names.add(name)
         return name
 
-    def user(username, display_name, role, county_code=None, licences=None):
+    def user(username, display_name, role, county_code=None, licences=None, cert=None):
         return {"username": username, "display_name": display_name, "role": role,
-                "county_code": county_code, "retailer_licence_nos": list(licences or [])}
+                "county_code": county_code, "retailer_licence_nos": list(licences or []),
+                "enforcement_cert_no": cert}
 
-    users = [user("admin", staff_name(), "admin"), user("city_sup", staff_name(), "supervisor")]
+    serials = {}
+    cert_rng = _sub_rng(seed, "certs")  # its own stream: names and accounts stay as they were
+
+    def cert_no(region_code):
+        """执法证号 as issued in Jiangsu: the holder's region code and a five-digit serial (sample format)."""
+        serials[region_code] = serials.get(region_code, cert_rng.randrange(10, 60)) + cert_rng.randrange(1, 4)
+        return f"{region_code}{serials[region_code]:05d}"
+
+    users = [user("admin", staff_name(), "admin"),
+             user("city_sup", staff_name(), "supervisor", cert=cert_no("320800"))]
     inspectors = inspector_counts(counties)
     for c in counties:
         sfx, code = c["suffix"], c["code"]
-        users.append(user(f"sup_{sfx}", staff_name(), "supervisor", code))
+        users.append(user(f"sup_{sfx}", staff_name(), "supervisor", code, cert=cert_no(code)))
         for k in range(1, MARKETERS_PER_COUNTY + 1):
             users.append(user(f"mkt_{sfx}_{k}", staff_name(), "marketer", code))
         for k in range(1, inspectors[code] + 1):
-            users.append(user(f"insp_{sfx}_{k}", staff_name(), "inspector", code))
+            users.append(user(f"insp_{sfx}_{k}", staff_name(), "inspector", code, cert=cert_no(code)))
     for username, org in PARTNERS:
         users.append(user(username, org, "partner"))
 
@@ -557,4 +582,9 @@ def _make_users(seed, today, counties, retailers, operators):
     chosen.sort(key=lambda op: op["licence_nos"][0])
     for op in chosen:
         users.append(user(f"r_{op['licence_nos'][0]}", op["name"], "retailer", None, op["licence_nos"]))
+    # The tobacco company's marketing supervisor (city level) and the ordering system's account, from a
+    # stream of their own so the accounts above stay as they were.
+    mkt_rng = _sub_rng(seed, "marketing")
+    users.append(user("mkt_city", names.person_name(mkt_rng)[0], "mkt_supervisor"))
+    users.append(user("ordering", "卷烟订货系统", "ordering"))
     return users

@@ -2,7 +2,7 @@
 
 ``generate_history(seed, retailers, today)`` is pure (standard library and the pure ``scoring``
 package): the same arguments give the same records. ``load_history`` writes them in bulk and
-computes every live grade with the engine, so the city looks like a real one (DOMAIN.md: about
+computes every live grade with the engine, so the city looks like a real one (docs/domain.md: about
 90 % A, 5-10 % AA, under 1 % AAA, a few B-D; Liuzhou 2024: 6,664 retailers, AAA 28, AA 463,
 A 6,167, B 3, C 3).
 
@@ -41,8 +41,13 @@ What a retailer's history is made of:
   (a retailer with a recent late payment is, in a real city, usually an otherwise good one): the
   draws by propensity are retried until one is covered (then any covered retailer); a few
   (P_UNCOVERED) are not, which gives the few B and C grades - mostly repeat offenders;
-- records decided before the catalogue's first version came into force are the history migrated
-  at the platform's launch: they are recorded under that first version, as imports.
+- every record is graded under the catalogue version in force on the day it happened: when the
+  history starts before the first shipped version, the demo city's pilot version (``pilot_catalogue``,
+  the same indicators) covers the months before it;
+- every bonus comes from its source object, written by ``app.demo.bonus_sources``: the group stars
+  (YX52-YX54) from integrity mutual-aid groups rated by yearly rounds (a member's serious violation in
+  the year before a rating means no stars), model retailers (YX55) from published model decisions,
+  the commitment bonus (ZM51) from a signed commitment kept a full year.
 """
 from __future__ import annotations
 
@@ -50,6 +55,7 @@ import bisect
 import itertools
 import math
 import random
+from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -115,6 +121,7 @@ P_GROUP_MEMBER = 0.17
 GROUP_SIZE = (10, 20)
 STARS = ((3, 0.55), (4, 0.33), (5, 0.12))
 P_MODEL = 0.07  # of 4- and 5-star members with a kept commitment
+MODEL_AFTER_DAYS = 30  # model retailers are published about a month after their group's rating
 P_RED_LIST = 0.0012
 P_HONOUR = 0.005
 
@@ -134,7 +141,6 @@ DESCRIPTIONS = {
 }
 DISMISS_REASONS = ("证据不足，不予认定", "经复核系他人寄存物品，已退还", "卷烟来源合法，票据齐全",
                    "现场记录有误，已更正", "当事人提供了进货凭证")
-MIGRATION_NOTE = "历史数据迁移（平台上线前的记录）"
 COUNTY_ABBR = {"320812": "清", "320803": "淮", "320804": "阴", "320813": "洪", "320826": "涟", "320830": "盱",
                "320831": "金", "320871": "开"}
 
@@ -158,6 +164,34 @@ class DemoRecord:
     decider: str | None = None  # supervisor who confirmed or dismissed it
     key: int = 0  # stable order
     extra: dict = field(default_factory=dict)
+
+
+def _penalty(seed: int, rec: DemoRecord, ind) -> dict:
+    """The administrative penalty behind a decided monopoly record (双公示 details): by severity, from
+    the record's own generator (the rest of the history is unchanged). Other records carry none."""
+    none = {"penalty_kinds": None, "penalty_content": None, "penalty_amount": None}
+    if not (ind.admin_penalty and ind.dimension == "monopoly" and rec.decided_on
+            and rec.status in ("confirmed", "repaired")):
+        return none
+    rng = _rng(seed, f"penalty:{rec.key}")
+    cartons = rec.quantity or rng.randint(2, 30)
+    if ind.severity == "minor":
+        if rng.random() < 0.6:
+            return {"penalty_kinds": ["warning"], "penalty_content": "警告，责令限期改正", "penalty_amount": None}
+        amount = rng.choice((200, 300, 500, 800, 1000))
+        return {"penalty_kinds": ["warning", "fine"], "penalty_content": f"警告，并处罚款{amount}元",
+                "penalty_amount": Decimal(amount)}
+    if ind.severity == "general":
+        amount = rng.randint(10, 50) * 100
+        return {"penalty_kinds": ["fine"], "penalty_content": f"罚款{amount}元，责令改正", "penalty_amount": Decimal(amount)}
+    value = cartons * rng.choice((180, 220, 260, 300))  # the cigarettes' value: the fine is a share of it
+    fine = round(value * rng.choice((0.2, 0.3, 0.5)))
+    kinds = ["fine", "confiscation"]
+    content = f"没收违法经营的卷烟{cartons}条，并处罚款{fine}元"
+    if ind.severity == "veto":
+        kinds.append("licence_revoked")
+        content += "，吊销烟草专卖零售许可证"
+    return {"penalty_kinds": kinds, "penalty_content": content, "penalty_amount": Decimal(fine + value)}
 
 
 def _rng(seed: int, name: str) -> random.Random:
@@ -260,11 +294,16 @@ class _Book:
         return bonus - self.minus[licence] + points
 
 
-def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=()) -> list[DemoRecord]:
+def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=(), out: dict | None = None
+                     ) -> list[DemoRecord]:
     """The demo credit records of these retailers (dicts with licence_no, county_code,
     operator_id_number, licence_issued_on, status), over the two years before ``today``.
 
-    ``showcase`` names licences that should show a typical, readable history (the demo accounts)."""
+    ``showcase`` names licences that should show a typical, readable history (the demo accounts).
+    ``out`` (a dict) receives the objects every bonus comes from, for the loader to write: "groups"
+    (county, member licences, [(rating day, stars)]), "commitments" (licence -> [(signed, kept)], the
+    years signed) and "current" (licence -> the day of the commitment in force today), "models"
+    ([(licence, group index, day)] model retailers) and "model_groups" ([(group index, day)])."""
     catalogue = scoring.catalogue_for(today, scoring.available_catalogues())
     policy = scoring.policy_for(today, scoring.available_policies())
     start = today - timedelta(days=HISTORY_DAYS)
@@ -276,9 +315,12 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
     records: list[DemoRecord] = []
     showcase = set(showcase)
 
+    held = set()  # (licence, indicator, date): one fact, one record (the database refuses a second one)
+
     def add(rec: DemoRecord):
         rec.key = len(records)
         records.append(rec)
+        held.add((rec.licence_no, rec.indicator_code, rec.occurred_on))
         if rec.status in ("confirmed", "repaired") and rec.decided_on and rec.licence_no not in book.broken and \
                 book.indicator(rec.indicator_code).severity in ("general", "serious", "veto"):
             window = book.zm51_until.get(rec.licence_no)
@@ -317,6 +359,8 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
             groups.append(members[i:i + size])
             i += size
     stars_now = {}
+    group_ratings = defaultdict(list)  # group -> [(day, stars)]
+    star_records = defaultdict(list)  # (group, day) -> the bonus records that rating made
     for g, members in enumerate(groups):
         stars = _pick(rng, STARS)
         for day in ratings:
@@ -325,22 +369,29 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
             code = {3: "YX52", 4: "YX53", 5: "YX54"}[stars]
             for r in members:
                 if issued(r) <= day - timedelta(days=90):
-                    add(base(r, code, day, status="confirmed", decided_on=day, source="marketer", recorder="marketer"))
+                    star_records[(g, day)].append(add(base(r, code, day, status="confirmed", decided_on=day,
+                                                           source="supervisor", recorder="supervisor")))
             stars_now[g] = (stars, day)
+            group_ratings[g].append((day, stars))
     # Commitments: signed in the launch campaign (or soon after a new licence), kept year by year.
     campaign = start + timedelta(days=5)
     commitments = {}  # licence -> list of (signed, kept_on) years
+    current = {}  # licence -> the signing in force today
     for r in shops:
         if r["status"] == "cancelled" or (rng.random() >= P_COMMITMENT and r["licence_no"] not in showcase):
             continue
         signed = max(campaign + timedelta(days=rng.randint(0, 100)), issued(r) + timedelta(days=rng.randint(5, 60)))
         years = []
+        stopped = False
         while _add_years(signed, 1) <= today:
             kept = _add_years(signed, 1)
             years.append((signed, kept))
             if rng.random() >= P_KEEPS_SIGNING:
+                stopped = True
                 break
             signed = kept
+        if not stopped and signed <= today:
+            current[r["licence_no"]] = signed
         commitments[r["licence_no"]] = years
         for signed_on, kept in years:
             if book.counts_today("ZM51", kept):
@@ -366,13 +417,20 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
             if issued(r) < day:
                 add(base(r, "SH52", day, status="confirmed", decided_on=day, source="partner", recorder="partner",
                          partner_ref=f"XYB-{day.year}-{rng.randint(1, 9999):04d}"))
+    models = []  # (record, group, day): model retailers, published a month after their group's rating
+    model_groups = []
     for g, members in enumerate(groups):
         stars, day = stars_now.get(g, (3, None))
         if day is None or stars < 4:
             continue
+        chosen = day + timedelta(days=MODEL_AFTER_DAYS)
         for r in members:
-            if r["licence_no"] in book.zm51_until and issued(r) <= day - timedelta(days=365) and rng.random() < P_MODEL:
-                add(base(r, "YX55", day, status="confirmed", decided_on=day, source="marketer", recorder="marketer"))
+            if r["licence_no"] in book.zm51_until and issued(r) <= day - timedelta(days=365) and rng.random() < P_MODEL \
+                    and chosen <= today:
+                models.append((add(base(r, "YX55", chosen, status="confirmed", decided_on=chosen, source="supervisor",
+                                        recorder="supervisor")), g, chosen))
+        if stars == 5 and chosen <= today:
+            model_groups.append((g, chosen))
 
     # ---- violations ---------------------------------------------------------------------------
     rng = _rng(seed, "violations")
@@ -438,6 +496,10 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
         r = target(code, occurred, decided, points, steer)
         if r is None:
             return None
+        # One fact, one record: the shop already has this finding that day (two late payments drawn for one
+        # import day): it is the previous free day's (no draw from the generator, so the rest is unchanged).
+        while (r["licence_no"], code, occurred) in held and occurred > start:
+            occurred -= timedelta(days=1)
         rec = base(r, code, occurred, status=status, source=source, quantity=qty, recorder={
             "inspection": "inspector", "import": "marketer", "marketer": "marketer", "partner": "partner",
             "supervisor": "supervisor"}[source])
@@ -504,30 +566,98 @@ def generate_history(seed: int, retailers: list[dict], today: date, *, showcase=
             add(base(r, "ZM51", kept, status="confirmed", decided_on=kept, source="system",
                      extra={"signed_on": signed}))
 
+    # The rules of the groups part: a member's serious violation decided in the year before a rating
+    # means no stars in that rating (and no model retailers or model group from it); a retailer with a
+    # serious violation in the year before its model decision is not chosen.
+    serious = defaultdict(list)
+    for rec in records:
+        if rec.status in ("confirmed", "repaired") and book.indicator(rec.indicator_code).severity in ("serious", "veto"):
+            serious[rec.licence_no].append(rec.decided_on)
+    dropped = set()
+    lost = set()
+    for g, members in enumerate(groups):
+        for n, (day, stars) in enumerate(group_ratings[g]):
+            if any(day - timedelta(days=365) <= d < day for r in members for d in serious[r["licence_no"]]):
+                group_ratings[g][n] = (day, 0)
+                lost.add((g, day))
+                dropped.update(id(rec) for rec in star_records[(g, day)])
+    kept_models = []
+    for rec, g, chosen in models:
+        rating_day = chosen - timedelta(days=MODEL_AFTER_DAYS)
+        if (g, rating_day) in lost or any(chosen - timedelta(days=365) <= d <= chosen for d in serious[rec.licence_no]):
+            dropped.add(id(rec))
+        else:
+            kept_models.append((rec.licence_no, g, chosen))
+    model_groups = [(g, chosen) for g, chosen in model_groups if (g, chosen - timedelta(days=MODEL_AFTER_DAYS)) not in lost]
+    if dropped:
+        records[:] = [rec for rec in records if id(rec) not in dropped]
+    if out is not None:
+        out["groups"] = [{"county": members[0]["county_code"], "members": [r["licence_no"] for r in members],
+                          "ratings": list(group_ratings[g])} for g, members in enumerate(groups)]
+        out["commitments"] = commitments
+        out["current"] = current
+        out["models"] = kept_models
+        out["model_groups"] = model_groups
+
     # Showcase licences get a readable past too: a lapsed late payment and a recent minor finding.
     for licence in sorted(showcase):
         r = by_no.get(licence)
         if r is None or r["status"] == "cancelled":
             continue
         day = max(issued(r) + timedelta(days=40), today - timedelta(days=200))
+        while (licence, "YX01", day) in held:  # that day's late payment is already on record
+            day -= timedelta(days=1)
         rec = base(r, "YX01", day, status="confirmed", decided_on=day + timedelta(days=20), source="import",
                    recorder="marketer")
         add(rec)
     records.sort(key=lambda x: (x.occurred_on, x.licence_no, x.key))
     for i, rec in enumerate(records):
         rec.key = i
-        if rec.decided_on is not None and rec.decided_on < catalogue.effective_from:
-            rec.extra["migrated"] = True
     return records
+
+
+def pilot_catalogue(today: date):
+    """The demo city's first catalogue version, in force from the start of its history when that is
+    earlier than the first shipped version: the pilot (试点) catalogue of the plan's trial period, with
+    the shipped indicators. Returns (version text, scoring.Catalogue) or None. Every demo record is
+    graded under the version in force on the day it happened, never under a later one."""
+    from pathlib import Path
+
+    shipped = sorted(scoring.available_catalogues().values(), key=lambda c: c.effective_from)[0]
+    start = (today - timedelta(days=HISTORY_DAYS)).replace(day=1)
+    if start >= shipped.effective_from:
+        return None
+    source = Path(scoring.__file__).parent / "catalogues" / f"{shipped.version}.yaml"
+    text = source.read_text(encoding="utf-8")
+    version = f"{start.year}.0"
+    text = text.replace(f'version: "{shipped.version}"', f'version: "{version}"', 1)
+    text = text.replace(f"effective_from: {shipped.effective_from.isoformat()}",
+                        f"effective_from: {start.isoformat()}", 1)
+    text = (f"# 演示城市的试点期指标体系（{start.isoformat()} 起施行，指标与 {shipped.version} 相同）。\n"
+            f"# The demo city's pilot catalogue (in force from {start.isoformat()}; the indicators of "
+            f"{shipped.version}).\n") + text
+    return text, scoring.load_catalogue(text, source=f"{version}.yaml")
+
+
+def demo_catalogues(today: date) -> dict:
+    """The shipped catalogue versions and, where the demo's history needs it, its pilot version."""
+    cats = dict(scoring.available_catalogues())
+    pilot = pilot_catalogue(today)
+    if pilot is not None:
+        cats[pilot[1].version] = pilot[1]
+    return cats
+
+
+def version_on(day: date, catalogues: dict) -> str:
+    return scoring.catalogue_for(day, catalogues).version
 
 
 def engine_setup(records: list[DemoRecord], retailers: list[dict], today: date):
     """What the engine needs to grade the generated history (pure): the catalogues, the policy in
     force ``today`` and a function giving one licence's inputs (its operator's confirmed and
     repaired records; those of other licences marked via_operator)."""
-    catalogues = scoring.available_catalogues()
+    catalogues = demo_catalogues(today)
     policy = scoring.policy_for(today, scoring.available_policies())
-    version = scoring.catalogue_for(today, catalogues).version
     operator_of = {r["licence_no"]: r["operator_id_number"] for r in retailers}
     by_operator = defaultdict(list)
     for i, rec in enumerate(records):
@@ -535,7 +665,8 @@ def engine_setup(records: list[DemoRecord], retailers: list[dict], today: date):
             by_operator[operator_of[rec.licence_no]].append((i, rec))
 
     def inputs_of(r: dict) -> list[scoring.RecordInput]:
-        return [scoring.RecordInput(id=i, indicator_code=rec.indicator_code, catalogue_version=version,
+        return [scoring.RecordInput(id=i, indicator_code=rec.indicator_code,
+                                    catalogue_version=version_on(rec.occurred_on, catalogues),
                                     decided_on=rec.decided_on, quantity=rec.quantity, repaired_on=rec.repaired_on,
                                     via_operator=rec.licence_no != r["licence_no"])
                 for i, rec in by_operator.get(r["operator_id_number"], [])]
@@ -560,6 +691,7 @@ class HistoryResult:
     grades: dict
     inspections: int = 0
     findings: int = 0
+    sources: dict = field(default_factory=dict)  # the groups, ratings, commitments and awards behind the bonuses
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -574,13 +706,15 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
     from sqlalchemy import func, insert, select, text
 
     from app.auth.models import User
-    from app.credit import services
+    from app.credit import grading
     from app.credit.models import CreditRecord, CreditRecordEvent, RetailerGrade
     from app.extensions import db
     from app.org.models import OrgUnit
     from app.retailers.models import Retailer
 
-    records = generate_history(seed, city.retailers, today, showcase=showcase)
+    store_pilot_catalogue(today)
+    sources: dict = {}
+    records = generate_history(seed, city.retailers, today, showcase=showcase, out=sources)
     # The past inspections first (the records found on site point at them), then the records.
     from app.demo.inspections import generate_inspections, write_findings, write_inspections
 
@@ -604,33 +738,34 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
         people = staff.get((role, county)) or staff.get((role, "320800")) or []
         return people[pick.randrange(len(people))] if people else None
 
-    catalogue = scoring.catalogue_for(today, scoring.available_catalogues())
+    catalogues = demo_catalogues(today)
     rows, actors = [], []
     for rec in records:
+        catalogue = scoring.catalogue_for(rec.occurred_on, catalogues)  # the version in force that day
         ind = catalogue.indicator(rec.indicator_code)
         recorder = actor(rec.recorder, rec.county_code)
         if rec.key in found:  # found on site: entered by the inspection's first officer
             recorder = found[rec.key][3]
-        migrated = rec.extra.get("migrated", False)
-        recorded_on = catalogue.effective_from + timedelta(days=4) if migrated else (
-            rec.decided_on if rec.source in ("import", "system", "partner") and rec.decided_on else rec.occurred_on)
+        recorded_on = rec.decided_on if rec.source in ("import", "system", "partner", "supervisor") and rec.decided_on \
+            else rec.occurred_on
         rows.append({
             "retailer_id": ids[rec.licence_no], "operator_id": ops[ids[rec.licence_no]],
             "indicator_code": rec.indicator_code, "catalogue_version": catalogue.version, "dimension": ind.dimension,
             "quantity": rec.quantity, "nominal_points": ind.points_for(rec.quantity), "occurred_on": rec.occurred_on,
-            "recorded_at": _at(recorded_on, 9 + rec.key % 8), "recorded_by_id": None if migrated else recorder,
-            "source": "import" if migrated else rec.source, "status": rec.status, "disputed": False,
+            "recorded_at": _at(recorded_on, 9 + rec.key % 8), "recorded_by_id": recorder,
+            "source": rec.source, "status": rec.status, "disputed": False,
             "case_number": rec.case_number, "decided_on": rec.decided_on, "dismissed_reason": rec.dismissed_reason,
             "repaired_on": rec.repaired_on,
-            "description": (rec.description + ("；" + MIGRATION_NOTE if migrated else "")).strip("；"),
+            "description": rec.description,
             "evidence": ([{"kind": "photo", "ref": f"demo/{rec.licence_no}/{rec.key}.jpg"}]
                          if rec.source == "inspection" else []),
             "lat": found[rec.key][1] if rec.key in found else None,
             "lng": found[rec.key][2] if rec.key in found else None,
             "inspection_id": found[rec.key][0] if rec.key in found else None,
             "partner_ref": rec.partner_ref, "client_uuid": None,
+            **_penalty(seed, rec, ind),
         })
-        actors.append((recorder, actor(rec.decider, rec.county_code) if rec.decider else None, migrated))
+        actors.append((recorder, actor(rec.decider, rec.county_code) if rec.decider else None))
     # Explicit ids (RETURNING over tens of thousands of rows is slow on SQLite); PostgreSQL's
     # sequence is moved past them afterwards.
     first = (db.session.scalar(select(func.max(CreditRecord.id))) or 0) + 1
@@ -643,14 +778,14 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('credit_records', 'id'), :n)"),
                            {"n": record_ids[-1]})
     events = []
-    for rec, row, rid, (recorder, decider, migrated) in zip(records, rows, record_ids, actors):
-        created_status = "suspected" if rec.source == "inspection" and not migrated else (
+    for rec, row, rid, (recorder, decider) in zip(records, rows, record_ids, actors):
+        created_status = "suspected" if rec.source == "inspection" else (
             "confirmed" if rec.status != "suspected" else "suspected")
         events.append({"record_id": rid, "at": row["recorded_at"], "actor_id": row["recorded_by_id"],
                        "action": "create", "from_status": None, "to_status": created_status,
                        "case_number": row["case_number"] if created_status == "confirmed" else None,
                        "decided_on": row["decided_on"] if created_status == "confirmed" else None,
-                       "note": MIGRATION_NOTE if migrated else None})
+                       "note": None})
         if created_status == "suspected" and rec.status in ("confirmed", "repaired"):
             events.append({"record_id": rid, "at": _at(rec.decided_on, 15), "actor_id": decider, "action": "confirm",
                            "from_status": "suspected", "to_status": "confirmed", "case_number": rec.case_number,
@@ -667,15 +802,39 @@ def load_history(seed: int, city, today: date, *, showcase=(), progress=None) ->
     for start in range(0, len(events), 5000):
         db.session.execute(insert(CreditRecordEvent.__table__), events[start:start + 5000])
     findings = write_findings(records, {rec.key: rid for rec, rid in zip(records, record_ids)}, found, today)
+    from app.demo.bonus_sources import write_bonus_sources
+
+    bonus_sources = write_bonus_sources(seed, sources, records, record_ids, today)
 
     # Live grades for every licence, with the engine, in bulk.
     shops = db.session.execute(select(Retailer.id, Retailer.operator_id, Retailer.licence_issued_on)
                                .order_by(Retailer.id)).all()
-    grade_rows = services.compute_grade_rows(shops, today)
+    grade_rows = grading.compute_grade_rows(shops, today)
     for start in range(0, len(grade_rows), 2000):
         db.session.execute(insert(RetailerGrade.__table__), grade_rows[start:start + 2000])
     distribution = defaultdict(int)
     for row in grade_rows:
         distribution[row["grade"]] += 1
     return HistoryResult(records=len(rows), suspected=sum(1 for r in records if r.status == "suspected"),
-                         grades=dict(distribution), inspections=len(inspections), findings=findings)
+                         grades=dict(distribution), inspections=len(inspections), findings=findings,
+                         sources=bonus_sources)
+
+
+def store_pilot_catalogue(today: date):
+    """Store the demo city's pilot catalogue version (if its history needs one) as stored in its day:
+    the first version of the city's catalogue, before the shipped ones."""
+    pilot = pilot_catalogue(today)
+    if pilot is None:
+        return None
+    from sqlalchemy import select
+
+    from app.credit import versions
+    from app.credit.models import CatalogueVersion
+    from app.extensions import db
+
+    text, obj = pilot
+    if db.session.scalar(select(CatalogueVersion.id).where(CatalogueVersion.version == obj.version)) is not None:
+        return None
+    row = versions._store(versions.CATALOGUE, obj, text, actor=None, shipped=False)
+    row.created_at = _at(obj.effective_from, 8)
+    return row

@@ -1,5 +1,5 @@
 """The demo city's past inspections: about fifteen months of completed visits, so that the first
-scheduling plan finds a realistic "last inspection" for every shop (app.scheduling.services.last_visits
+scheduling plan finds a realistic "last inspection" for every shop (app.scheduling.inputs.last_visits
 reads ``inspections`` with outcome ``inspected``) instead of making every shop due at once.
 
 ``generate_inspections(seed, city, records, today)`` is pure (standard library, ``scoring`` and the

@@ -1,4 +1,4 @@
-"""Demo data for the retailer side (issue 6): on top of the generated credit history, the demo
+"""Demo data for the retailer side: on top of the generated credit history, the demo
 retailer gets a repairable record (so its screens show why it is graded lower and how to repair),
 and some licences a signed, published credit commitment."""
 import io
@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from app.auth.models import User
 from app.commitments import services as commitments
-from app.credit import services as credit
+from app.credit import recording
 from app.extensions import db
 from app.retailers.models import Retailer
 
@@ -72,7 +72,7 @@ def load_retailer_side(seed: int, today: date) -> dict:
     if demo is not None and demo.retailers:
         shop = demo.retailers[0]
         decided = max(today - timedelta(days=150), shop.licence_issued_on + timedelta(days=1))
-        repairable = credit.create_record(
+        repairable = recording.create_record(
             shop, "ZM04", occurred_on=decided - timedelta(days=7), source="supervisor", actor=None,
             status="confirmed", decided_on=decided, case_number=f"淮烟专罚〔{decided.year}〕{rng.randint(100, 999)}号",
             description="在许可证登记地址以外的临时摊点销售卷烟（演示数据：可申请信用修复）")

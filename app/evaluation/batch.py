@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from scoring import DIMENSIONS, Catalogue, GradePolicy, RecordInput, ScoringError, add_months, treatment_for
 
-COUNTING_STATUSES = ("confirmed", "repaired")
+COUNTING_STATUSES = ("confirmed", "repaired", "ended")
 # Licences evaluated: issued on or before as_of and not cancelled (a suspended licence is graded).
 EXCLUDED_RETAILER_STATUSES = ("cancelled",)
 
@@ -49,7 +49,8 @@ Q_MIN, Q_MAX = -(2**31) + 1, 2**31 - 1
 TREATMENTS = "eval_treatments"
 # What identifies a counting record in the inputs hash (a repair after as_of is not a fact on as_of).
 RECORD_FIELDS = ("cr.id", "cr.retailer_id", "cr.operator_id", "cr.indicator_code", "cr.catalogue_version",
-                 "cr.quantity", "cr.decided_on")
+                 "cr.quantity", "cr.decided_on", "cr.occurred_on")
+DAY_MIN, DAY_MAX = dt.date(1, 1, 1), dt.date(9999, 12, 31)
 
 
 class BatchError(ValueError):
@@ -99,6 +100,8 @@ class TreatmentRow:
     q_lo: int
     q_hi: int
     ok: int  # 0: the engine would raise for such a record
+    p_lo: dt.date = DAY_MIN  # the record's act (occurred_on) in [p_lo, p_hi): one grade policy was in force
+    p_hi: dt.date = DAY_MAX
     dim: int | None = None  # index in scoring.DIMENSIONS (monopoly, marketing, social)
     points: int = 0
     is_bonus: int = 0
@@ -109,38 +112,60 @@ class TreatmentRow:
     cap_m: int | None = None
 
 
-def treatment_rows(catalogues: Mapping[str, Catalogue], policy: GradePolicy, as_of: dt.date) -> list[TreatmentRow]:
-    """One row per (code, version, quantity interval) with the treatment in force on as_of.
+def treatment_rows(catalogues: Mapping[str, Catalogue], policy: GradePolicy, as_of: dt.date,
+                   policies: Mapping[str, GradePolicy] | None = None) -> list[TreatmentRow]:
+    """One row per (code, version, quantity interval[, act-date interval]) with the treatment in force
+    on as_of.
 
     Quantity intervals are cut at every band edge of the record's own version and of every later
     version in force on as_of (the only versions 从旧兼从轻 looks at), so within one interval the
-    engine's treatment is constant. NO_QUANTITY stands for a record without a quantity."""
+    engine's treatment is constant. NO_QUANTITY stands for a record without a quantity. With
+    ``policies``, the rows are repeated for each span of act dates over which one grade policy was in
+    force (the record's periods are the shorter of that policy's and ``policy``'s: 从旧兼从轻)."""
+    spans = policy_spans(policies)
     ordered = sorted(catalogues.values(), key=lambda c: (c.effective_from, c.version))
     rows: list[TreatmentRow] = []
-    for catalogue in ordered:
-        for indicator in catalogue.indicators:
-            code = indicator.code
-            relevant = [catalogue] + [
-                c for c in ordered if catalogue.effective_from < c.effective_from <= as_of and code in c
-            ]
-            edges = set()
-            for c in relevant:
-                for band in c.indicator(code).bands:
-                    edges.add(band.min_quantity)
-                    if band.max_quantity is not None:
-                        edges.add(band.max_quantity + 1)
-            cuts = [Q_MIN] + sorted(e for e in edges if Q_MIN < e <= Q_MAX) + [Q_MAX + 1]
-            intervals = [(NO_QUANTITY, NO_QUANTITY, None)]
-            intervals += [(lo, hi - 1, lo) for lo, hi in zip(cuts, cuts[1:]) if hi - 1 >= lo]
-            previous = None
-            for lo, hi, quantity in intervals:
-                row = _treatment_row(code, catalogue.version, lo, hi, quantity, catalogues, policy, as_of)
-                if previous is not None and _same(previous, row):  # NO_QUANTITY + 1 == Q_MIN
-                    rows[-1] = previous = _widen(previous, hi)
-                    continue
-                rows.append(row)
-                previous = row
+    for p_lo, p_hi, record_policy in spans:
+        for catalogue in ordered:
+            for indicator in catalogue.indicators:
+                code = indicator.code
+                relevant = [catalogue] + [
+                    c for c in ordered if catalogue.effective_from < c.effective_from <= as_of and code in c
+                ]
+                edges = set()
+                for c in relevant:
+                    for band in c.indicator(code).bands:
+                        edges.add(band.min_quantity)
+                        if band.max_quantity is not None:
+                            edges.add(band.max_quantity + 1)
+                cuts = [Q_MIN] + sorted(e for e in edges if Q_MIN < e <= Q_MAX) + [Q_MAX + 1]
+                intervals = [(NO_QUANTITY, NO_QUANTITY, None)]
+                intervals += [(lo, hi - 1, lo) for lo, hi in zip(cuts, cuts[1:]) if hi - 1 >= lo]
+                previous = None
+                for lo, hi, quantity in intervals:
+                    row = _treatment_row(code, catalogue.version, lo, hi, quantity, catalogues, policy, as_of,
+                                         record_policy, p_lo, p_hi)
+                    if previous is not None and _same(previous, row):  # NO_QUANTITY + 1 == Q_MIN
+                        rows[-1] = previous = _widen(previous, hi)
+                        continue
+                    rows.append(row)
+                    previous = row
     return rows
+
+
+def policy_spans(policies: Mapping[str, GradePolicy] | None) -> list[tuple[dt.date, dt.date, GradePolicy | None]]:
+    """[(first act date, end (exclusive), the grade policy in force then)], covering every date; one
+    span with no policy without ``policies``. The same choice as scoring.record_policy_for."""
+    if not policies:
+        return [(DAY_MIN, DAY_MAX, None)]
+    chosen: dict[dt.date, GradePolicy] = {}
+    for p in sorted(policies.values(), key=lambda p: (p.effective_from, p.version)):
+        chosen[p.effective_from] = p  # the latest version of one effective date wins
+    starts = sorted(chosen)
+    spans = [(DAY_MIN, starts[0], None)] if starts[0] > DAY_MIN else []
+    for i, start in enumerate(starts):
+        spans.append((start, starts[i + 1] if i + 1 < len(starts) else DAY_MAX, chosen[start]))
+    return spans
 
 
 def _same(a: TreatmentRow, b: TreatmentRow) -> bool:
@@ -151,19 +176,20 @@ def _widen(row: TreatmentRow, hi: int) -> TreatmentRow:
     return TreatmentRow(**{**asdict(row), "q_hi": hi})
 
 
-def _treatment_row(code, version, lo, hi, quantity, catalogues, policy, as_of) -> TreatmentRow:
+def _treatment_row(code, version, lo, hi, quantity, catalogues, policy, as_of, record_policy=None,
+                   p_lo=DAY_MIN, p_hi=DAY_MAX) -> TreatmentRow:
     probe = RecordInput(id=0, indicator_code=code, catalogue_version=version, decided_on=as_of, quantity=quantity)
     try:
-        t = treatment_for(probe, as_of=as_of, catalogues=catalogues, policy=policy)
+        t = treatment_for(probe, as_of=as_of, catalogues=catalogues, policy=policy, record_policy=record_policy)
     except ScoringError:
-        return TreatmentRow(code, version, lo, hi, ok=0)
+        return TreatmentRow(code, version, lo, hi, ok=0, p_lo=p_lo, p_hi=p_hi)
     months = t.counts_months
     is_veto = t.indicator.severity == "veto"
     is_cap = t.indicator.admin_penalty
-    veto_m = min(months, policy.veto_months)
-    cap_m = min(months, policy.admin_penalty_cap.months)
+    veto_m = min(months, t.veto_months)
+    cap_m = min(months, t.cap_months)
     return TreatmentRow(
-        code=code, version=version, q_lo=lo, q_hi=hi, ok=1,
+        code=code, version=version, q_lo=lo, q_hi=hi, ok=1, p_lo=p_lo, p_hi=p_hi,
         dim=DIMENSIONS.index(t.indicator.dimension),
         points=t.points,
         is_bonus=1 if t.indicator.is_bonus else 0,
@@ -179,6 +205,7 @@ _treatment_table = Table(
     TREATMENTS, MetaData(),
     Column("code", String(8)), Column("version", String(16)),
     Column("q_lo", Integer), Column("q_hi", Integer), Column("ok", SmallInteger),
+    Column("p_lo", Date), Column("p_hi", Date),
     Column("dim", SmallInteger), Column("points", Integer), Column("is_bonus", SmallInteger),
     Column("counts_from", Date), Column("veto_from", Date), Column("cap_from", Date),
     Column("veto_m", Integer), Column("cap_m", Integer),
@@ -251,6 +278,7 @@ def _counting_from(where_extra: str = "") -> str:
         LEFT JOIN {TREATMENTS} t
           ON t.code = cr.indicator_code AND t.version = cr.catalogue_version
          AND COALESCE(cr.quantity, {NO_QUANTITY}) BETWEEN t.q_lo AND t.q_hi
+         AND cr.occurred_on >= t.p_lo AND cr.occurred_on < t.p_hi
         WHERE cr.status IN ({", ".join(f"'{x}'" for x in COUNTING_STATUSES)})
           AND cr.decided_on IS NOT NULL AND cr.decided_on <= :as_of
           AND cr.decided_on >= :oldest
@@ -446,11 +474,14 @@ def _params(policy: GradePolicy, as_of: dt.date, run_id: int, previous_run_id: i
 
 
 def compute_rows(run_id: int, as_of: dt.date, *, catalogues: Mapping[str, Catalogue], policy: GradePolicy,
-                 previous_run_id: int | None = None, keep_treatments: bool = False) -> int:
+                 previous_run_id: int | None = None, keep_treatments: bool = False,
+                 policies: Mapping[str, GradePolicy] | None = None) -> int:
     """Write one EvaluationRow per evaluated retailer for run `run_id` (which must have no rows yet).
+    ``policies`` (every grade policy version): 从旧兼从轻 between the policy in force on ``as_of`` and
+    the one in force when each record's act happened, as ``scoring.compute(..., policies=...)``.
 
     Returns the number of rows written. Raises BatchError if a record cannot be scored."""
-    load_treatments(treatment_rows(catalogues, policy, as_of))
+    load_treatments(treatment_rows(catalogues, policy, as_of, policies))
     dialect = db.session.get_bind().dialect.name
     statement = text(rows_sql(dialect, policy)).bindparams(*_params(policy, as_of, run_id, previous_run_id))
     savepoint = db.session.begin_nested()
@@ -531,13 +562,18 @@ def _canonical(value):
     return value
 
 
-def versions_digest(catalogues: Mapping[str, Catalogue], policy: GradePolicy) -> dict:
-    """SHA-256 of each catalogue version and of the policy, over their content."""
+def versions_digest(catalogues: Mapping[str, Catalogue], policy: GradePolicy,
+                    policies: Mapping[str, GradePolicy] | None = None) -> dict:
+    """SHA-256 of each catalogue version and of the policy (and of every policy version the records'
+    periods may come from), over their content."""
     def sha(obj):
         return hashlib.sha256(json.dumps(_canonical(obj), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
-    return {"catalogues": {v: sha(c) for v, c in sorted(catalogues.items())},
-            "policy": {policy.version: sha(policy)}}
+    out = {"catalogues": {v: sha(c) for v, c in sorted(catalogues.items())},
+           "policy": {policy.version: sha(policy)}}
+    if policies:
+        out["policies"] = {v: sha(p) for v, p in sorted(policies.items())}
+    return out
 
 
 def text_of(*cols) -> str:
@@ -549,7 +585,7 @@ HASH_CHUNK = 65536  # ids per chunk of the inputs hash
 
 def inputs_hash(as_of: dt.date, *, catalogues: Mapping[str, Catalogue], policy: GradePolicy,
                 previous_run: tuple[int, str | None] | None = None, treatments_loaded: bool = False,
-                server_side: bool | None = None) -> str:
+                server_side: bool | None = None, policies: Mapping[str, GradePolicy] | None = None) -> str:
     """SHA-256 over the sorted inputs of an evaluation as of `as_of`.
 
     Covered: the catalogue and policy versions (content hashes); the records that count on as_of
@@ -563,10 +599,10 @@ def inputs_hash(as_of: dt.date, *, catalogues: Mapping[str, Catalogue], policy: 
     PostgreSQL hashes the chunks itself (no row leaves the server); elsewhere the rows are streamed
     here. Both give the same value for the same data."""
     if not treatments_loaded:
-        load_treatments(treatment_rows(catalogues, policy, as_of))
+        load_treatments(treatment_rows(catalogues, policy, as_of, policies))
     s = _Sql(db.session.get_bind().dialect.name)
     digest = hashlib.sha256()
-    head = {"as_of": as_of.isoformat(), "versions": versions_digest(catalogues, policy),
+    head = {"as_of": as_of.isoformat(), "versions": versions_digest(catalogues, policy, policies),
             "previous_run": list(previous_run) if previous_run else None}
     digest.update(json.dumps(head, sort_keys=True).encode())
     sources_ = {

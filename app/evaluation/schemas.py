@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from app.common.validation import N_
 from app.retailers.schemas import mask_name
+from app.common.fields import UtcDateTime
 
 
 class RunSchema(Schema):
@@ -15,10 +16,10 @@ class RunSchema(Schema):
     catalogue_versions = fields.Str(allow_none=True)
     policy_version = fields.Str(allow_none=True)
     retailer_count = fields.Int()
-    created_at = fields.DateTime()
-    computed_at = fields.DateTime(allow_none=True)
-    reviewed_at = fields.DateTime(allow_none=True)
-    published_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    computed_at = UtcDateTime(allow_none=True)
+    reviewed_at = UtcDateTime(allow_none=True)
+    published_at = UtcDateTime(allow_none=True)
     objection_closes_on = fields.Date(allow_none=True)
     supersedes_id = fields.Int(allow_none=True)
     reason = fields.Str(allow_none=True)

@@ -101,6 +101,18 @@ def _snapshot(run: EvaluationRun) -> dict:
 # ---------------------------------------------------------------- run
 
 
+def check_run_request(quarter: str, today: dt.date | None = None) -> str:
+    """The checks a run must pass before any work (the page runs them before starting the job): a
+    quarter such as 2026Q4 that has begun and is not published. Returns the quarter's canonical name."""
+    quarter, start, _as_of = parse_quarter(quarter)
+    if start > (today or local_today()):
+        raise ServiceError({"quarter": [_("The quarter %(q)s has not begun yet.", q=quarter)]})
+    if open_run(quarter) is None and published_run(quarter) is not None:
+        raise ServiceError({"quarter": [_("The evaluation of %(q)s is already published. To correct it, "
+                                          "supersede it and give the reason.", q=quarter)]}, status=409)
+    return quarter
+
+
 def run(quarter: str, actor=None, progress=None, *, today: dt.date | None = None,
         now: dt.datetime | None = None) -> EvaluationRun:
     """Compute the draft run of a quarter (a new draft, or the open one again: its rows replaced).
@@ -140,18 +152,20 @@ def _compute(target: EvaluationRun, actor, progress, today: dt.date, now: dt.dat
     target.reviewed_at = target.reviewed_by_id = None
     catalogues = sources.catalogues()
     policy = sources.policy_on(target.as_of)
+    policies = sources.policies()  # 从旧兼从轻 with the policy in force when each record's act happened
     previous = previous_published_run(target.quarter)
     step("prepare")
     try:
         count = batch.compute_rows(target.id, target.as_of, catalogues=catalogues, policy=policy,
-                                   previous_run_id=previous.id if previous else None, keep_treatments=True)
+                                   previous_run_id=previous.id if previous else None, keep_treatments=True,
+                                   policies=policies)
     except batch.BatchError as exc:
         raise ServiceError({"records": [_("%(n)d credit record(s) cannot be scored (unknown indicator, "
                                           "catalogue version or quantity): %(ids)s", n=len(exc.record_ids),
                                           ids=", ".join(str(i) for i in exc.record_ids[:20]))]}) from None
     step("compute")
     target.inputs_hash = batch.inputs_hash(
-        target.as_of, catalogues=catalogues, policy=policy, treatments_loaded=True,
+        target.as_of, catalogues=catalogues, policy=policy, treatments_loaded=True, policies=policies,
         previous_run=(previous.id, previous.inputs_hash) if previous else None)
     batch.drop_treatments()
     step("hash")
@@ -169,7 +183,7 @@ def _check_inputs(target: EvaluationRun) -> None:
     catalogues = sources.catalogues()
     policy = sources.policy_on(target.as_of)
     previous = previous_published_run(target.quarter)
-    current = batch.inputs_hash(target.as_of, catalogues=catalogues, policy=policy,
+    current = batch.inputs_hash(target.as_of, catalogues=catalogues, policy=policy, policies=sources.policies(),
                                 previous_run=(previous.id, previous.inputs_hash) if previous else None)
     if current != target.inputs_hash:
         raise ServiceError({"inputs_hash": [_("The records, licences or versions have changed since this run "
@@ -230,6 +244,9 @@ def publish(target: EvaluationRun, actor=None, *, today: dt.date | None = None,
     from app.notices.services import notify_official_grades
 
     notify_official_grades(target)  # 信息告知: each retailer is told its grade and the objection deadline
+    from app.jobs.tasks import kick_dashboard
+
+    kick_dashboard("publish")  # the dashboard's grade figures follow the published quarter
     return target
 
 

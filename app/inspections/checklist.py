@@ -5,6 +5,7 @@ from flask import current_app
 from flask_babel import get_locale, gettext as _
 
 import scoring
+from app.common import bilingual
 from app.common.validation import N_
 
 # The default checklist's labels (config.INSPECTION_CHECKLIST), listed for message extraction.
@@ -65,7 +66,7 @@ def indicator_dict(indicator, version: str) -> dict:
         "severity": indicator.severity,
         "points": indicator.points,
         "banded": indicator.banded,
-        "unit": indicator.quantity_unit,
+        "unit": bilingual.pick(indicator.quantity_unit),
         "bands": [[b.min_quantity, b.max_quantity, b.points] for b in indicator.bands],
         "version": version,
     }

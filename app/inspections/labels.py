@@ -13,7 +13,7 @@ SIGNATURE = {"signed": N_("Signed by the retailer"), "refused": N_("Refused to s
 INTERVIEW = {"warning": N_("Warning interview"), "repair": N_("Repair interview")}
 RECTIFICATION = {"open": N_("Open"), "done": N_("Done"), "not_done": N_("Not done")}
 RECORD = {"suspected": N_("suspected"), "confirmed": N_("confirmed"), "dismissed": N_("dismissed"),
-          "repaired": N_("repaired")}
+          "repaired": N_("repaired"), "ended": N_("ended early")}
 
 _TABLES = {"outcome": OUTCOMES, "geofence": GEOFENCE, "result": RESULTS, "signature": SIGNATURE,
            "interview": INTERVIEW, "rectification": RECTIFICATION, "record": RECORD}

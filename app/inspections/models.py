@@ -6,7 +6,7 @@ tells a replay of the same capture (200) from a different capture under the same
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.common.time import utcnow
 from app.extensions import db
@@ -83,6 +83,8 @@ class Inspection(db.Model):
     rectification_checks = relationship("RectificationCheck", back_populates="inspection",
                                         order_by="RectificationCheck.id")
     files = relationship("InspectionFile", back_populates="inspection", order_by="InspectionFile.position")
+    # The number of violations, computed by the lists' query (services.list_query) in the same SELECT.
+    violation_count = query_expression()
 
     @property
     def flagged(self) -> bool:

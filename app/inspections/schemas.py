@@ -4,6 +4,8 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from app.common.validation import N_
 from app.inspections.models import (CHECK_RESULTS, INTERVIEW_KINDS, OUTCOMES, RECTIFICATION_RESULTS,
                                     SIGNATURE_STATUSES)
+from app.common.fields import Id, Int32, UtcDateTime
+from app.retailers.models import BUSINESS_FORMATS
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _NUM = {"special": N_("Not a valid number."), "invalid": N_("Not a valid number.")}
@@ -49,7 +51,7 @@ class CheckSchema(Schema):
 
 class ViolationSchema(Schema):
     indicator = fields.Str(required=True, validate=validate.Length(max=8, error=N_("Too long.")))
-    quantity = fields.Int(allow_none=True, load_default=None,
+    quantity = Int32(allow_none=True, load_default=None,
                           validate=validate.Range(1, 1_000_000, error=N_("Value out of range.")))
     description = _text(2000, required=True)
     photos = _photos()
@@ -61,7 +63,7 @@ class RectificationSchema(Schema):
 
 
 class RectificationCheckSchema(Schema):
-    item_id = fields.Int(required=True)
+    item_id = Id(required=True)
     result = fields.Str(required=True, validate=_choice(RECTIFICATION_RESULTS))
     note = _text(1000)
 
@@ -85,15 +87,16 @@ class InspectionSubmitSchema(Schema):
     are referenced by their client UUIDs)."""
 
     uuid = _uuid(required=True, metadata={"description": "made on the phone when the capture started"})
-    retailer_id = fields.Int(required=True)
-    second_officer_id = fields.Int(required=True, metadata={"description": "the second enforcement officer"})
+    retailer_id = Id(required=True)
+    second_officer_id = Id(required=True, metadata={"description": "the second enforcement officer"})
     started_at = fields.AwareDateTime(required=True, default_timezone=None, error_messages=_DT)
     finished_at = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=None, error_messages=_DT)
     position = fields.Nested(PositionSchema, allow_none=True, load_default=None)
     location_reason = _text(500)
     outcome = fields.Str(required=True, validate=_choice(OUTCOMES))
     outcome_note = _text(1000)
-    checks = fields.List(fields.Nested(CheckSchema), load_default=list)
+    checks = fields.List(fields.Nested(CheckSchema), load_default=list,
+                         validate=validate.Length(max=50, error=N_("Too many items.")))
     violations = fields.List(fields.Nested(ViolationSchema), load_default=list,
                              validate=validate.Length(max=20, error=N_("Too many items.")))
     rectifications = fields.List(fields.Nested(RectificationSchema), load_default=list,
@@ -104,7 +107,7 @@ class InspectionSubmitSchema(Schema):
     photos = _photos()
     signature = fields.Nested(SignatureSchema, required=True)
     notes = _text(2000)
-    visit_id = fields.Int(allow_none=True, load_default=None, metadata={"description": "planned visit, if any"})
+    visit_id = Id(allow_none=True, load_default=None, metadata={"description": "planned visit, if any"})
 
 
 class UploadFormSchema(Schema):
@@ -127,10 +130,42 @@ class UploadSchema(Schema):
     height = fields.Int()
 
 
+class DiscardedCaptureSchema(Schema):
+    """A capture the inspector threw away from the phone's outbox, reported so that a copy of what it
+    held stays in the audit trail (the phone keeps the photos)."""
+
+    uuid = _uuid(required=True, metadata={"description": "the capture's id, made on the phone"})
+    retailer_id = fields.Int(required=True)
+    state = fields.Str(required=True, validate=_choice(("queued", "rejected", "conflict")),
+                       metadata={"description": "the item's state when it was discarded"})
+    status = fields.Int(allow_none=True, load_default=None, metadata={"description": "the server's last answer"})
+    message = _text(2000)
+    errors = fields.Raw(allow_none=True, load_default=None, metadata={"description": "the field errors shown"})
+    photos = fields.Int(load_default=0, validate=validate.Range(0, 1000, error=N_("Value out of range.")))
+    discarded_at = fields.AwareDateTime(required=True, default_timezone=None, error_messages=_DT)
+    payload = fields.Dict(required=True, metadata={"description": "the capture as it would have been sent"})
+
+
+class DiscardedCaptureOutSchema(Schema):
+    uuid = fields.Str()
+    audit_seq = fields.Int()
+    recorded_at = fields.DateTime()
+
+
 class InspectionQuerySchema(Schema):
-    retailer_id = fields.Int()
+    retailer_id = Id()
+    q = fields.Str(validate=validate.Length(max=64, error=N_("Too long.")),
+                   metadata={"description": "the shop: licence number, part of its name or pinyin initials"})
+    unit = fields.Str(metadata={"description": "county unit code"})
+    officer = Id(metadata={"description": "user id of either officer"})
+    date_from = fields.Date(metadata={"description": "visits on or after this day"})
+    date_to = fields.Date(metadata={"description": "visits on or before this day"})
     outcome = fields.Str(validate=_choice(OUTCOMES))
     flagged = fields.Bool(metadata={"description": "only check-ins outside the geofence or without GPS"})
+    violations = fields.Bool(metadata={"description": "only inspections that found at least one violation"})
+    indicator = fields.Str(validate=validate.Length(max=8, error=N_("Too long.")),
+                           metadata={"description": "only inspections that found a violation of this indicator"})
+    business_format = fields.Str(validate=_choice(BUSINESS_FORMATS), metadata={"description": "the shop's 业态"})
 
 
 # ---- output --------------------------------------------------------------------------------------
@@ -202,14 +237,14 @@ class InspectionSchema(Schema):
     outcome = fields.Str()
     outcome_note = fields.Str()
     notes = fields.Str()
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
-    received_at = fields.DateTime()
+    started_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
+    received_at = UtcDateTime()
     occurred_on = fields.Date()
     lat = fields.Float(allow_none=True)
     lng = fields.Float(allow_none=True)
     accuracy_m = fields.Float(allow_none=True)
-    position_at = fields.DateTime(allow_none=True)
+    position_at = UtcDateTime(allow_none=True)
     distance_m = fields.Float(allow_none=True)
     geofence = fields.Str()
     geofence_radius_m = fields.Int()
@@ -239,5 +274,5 @@ class InspectionListItemSchema(Schema):
     outcome = fields.Str()
     geofence = fields.Str()
     distance_m = fields.Float(allow_none=True)
-    violations = fields.Function(lambda i: len(i.violations))
+    violations = fields.Function(lambda i: i.violation_count)
     inspector = fields.Function(lambda i: i.inspector.display_name)

@@ -15,10 +15,12 @@ from flask import abort, current_app
 from flask_babel import gettext as _
 from geopy.distance import geodesic
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
 from app.auth import policy
 from app.auth.models import User
+from app.common import bilingual
 from app.common.errors import ServiceError
 from app.common.time import local_today, to_local, utcnow
 from app.extensions import db
@@ -40,6 +42,28 @@ def content_hash(payload) -> str:
     """SHA-256 of the canonical JSON of what the phone sent (key order and spacing do not matter)."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def full_load_options():
+    """Everything the inspection's JSON (InspectionSchema) shows, loaded in a few queries instead of
+    one per relationship and per row."""
+    from sqlalchemy.orm import joinedload
+
+    from app.inspections.models import InspectionCheck, InspectionFile, InspectionViolation
+
+    files = selectinload(Inspection.files).joinedload(InspectionFile.file)
+    return (joinedload(Inspection.retailer), joinedload(Inspection.unit), joinedload(Inspection.inspector),
+            joinedload(Inspection.second_officer), joinedload(Inspection.interview), files,
+            selectinload(Inspection.checks).selectinload(InspectionCheck.files).joinedload(InspectionFile.file),
+            selectinload(Inspection.violations).options(
+                joinedload(InspectionViolation.credit_record),
+                selectinload(InspectionViolation.files).joinedload(InspectionFile.file)),
+            selectinload(Inspection.rectifications), selectinload(Inspection.rectification_checks))
+
+
+def load_full(inspection_id: int) -> Inspection:
+    return db.session.scalars(select(Inspection).where(Inspection.id == inspection_id)
+                              .options(*full_load_options())).one()
 
 
 def find_by_uuid(client_uuid: str) -> Inspection | None:
@@ -193,7 +217,8 @@ def submit(data: dict, *, content_hash: str, actor) -> tuple[Inspection, bool]:
                 err.add(f"violations.{i}.indicator", _("Not an indicator an inspector may record."))
         elif indicator.banded:
             if v["quantity"] is None:
-                err.add(f"violations.{i}.quantity", _("Give the quantity (%(unit)s).", unit=indicator.quantity_unit))
+                err.add(f"violations.{i}.quantity", _("Give the quantity (%(unit)s).",
+                                                                       unit=bilingual.pick(indicator.quantity_unit)))
             else:
                 try:
                     indicator.points_for(v["quantity"])
@@ -264,10 +289,12 @@ def submit(data: dict, *, content_hash: str, actor) -> tuple[Inspection, bool]:
 
     err.raise_if_any()
 
-    # -- write everything
+    # -- write everything. The relationships are built in memory (every collection starts empty and the
+    # rows are appended to it), so the answer, the audit summary and the visit read what is in hand
+    # instead of loading the rows just written.
     inspection = Inspection(
-        client_uuid=data["uuid"], content_hash=content_hash, retailer_id=retailer.id, unit_id=retailer.unit_id,
-        inspector_id=actor.id, second_officer_id=second.id, outcome=outcome,
+        client_uuid=data["uuid"], content_hash=content_hash, retailer=retailer, unit_id=retailer.unit_id,
+        inspector=actor, second_officer=second, outcome=outcome,
         outcome_note=data["outcome_note"].strip(), notes=data["notes"].strip(), started_at=started,
         finished_at=finished, received_at=now, occurred_on=occurred_on,
         lat=position["lat"] if position else None, lng=position["lng"] if position else None,
@@ -275,62 +302,65 @@ def submit(data: dict, *, content_hash: str, actor) -> tuple[Inspection, bool]:
         distance_m=None if distance is None else round(distance, 1), geofence=geofence, geofence_radius_m=radius,
         location_reason=location_reason, signature_status=signature["status"],
         signer_name=signature["signer_name"].strip(), signature_refusal_reason=signature["refusal_reason"].strip(),
+        checks=[], violations=[], interview=None, rectifications=[], rectification_checks=[], files=[],
     )
+    inspection.unit = retailer.unit
     db.session.add(inspection)
     db.session.flush()  # a concurrent replay of the same UUID fails here (unique client_uuid)
 
     checks = []
     for pos, c in enumerate(data["checks"]):
         item = configured[c["code"]]
-        check = InspectionCheck(inspection_id=inspection.id, position=pos, item_code=c["code"],
-                                label=item.get("label_zh") or item["label"], result=c["result"],
-                                note=c["note"].strip())
-        db.session.add(check)
-        checks.append(check)
+        checks.append(InspectionCheck(position=pos, item_code=c["code"], label=item.get("label_zh") or item["label"],
+                                      result=c["result"], note=c["note"].strip(), files=[]))
+    inspection.checks.extend(checks)
     violations = []
     for pos, v in enumerate(data["violations"]):
         indicator = allowed[v["indicator"]]
-        violation = InspectionViolation(inspection_id=inspection.id, position=pos, indicator_code=indicator.code,
-                                        catalogue_version=catalogue.version, indicator_name=indicator.name_zh,
-                                        quantity=v["quantity"], description=v["description"].strip())
-        db.session.add(violation)
-        violations.append(violation)
+        violations.append(InspectionViolation(
+            position=pos, indicator_code=indicator.code,
+            catalogue_version=catalogue.version, indicator_name=indicator.name_zh, quantity=v["quantity"],
+            description=v["description"].strip(), files=[], credit_record=None))
+    inspection.violations.extend(violations)
     if interview is not None:
-        db.session.add(Interview(inspection_id=inspection.id, kind=interview["kind"],
-                                 attendees=interview["attendees"].strip(), statement=interview["statement"].strip(),
-                                 commitments=interview["commitments"].strip()))
-    ordered = [RectificationItem(inspection_id=inspection.id, retailer_id=retailer.id,
+        inspection.interview = Interview(kind=interview["kind"], attendees=interview["attendees"].strip(),
+                                         statement=interview["statement"].strip(),
+                                         commitments=interview["commitments"].strip())
+    ordered = [RectificationItem(retailer_id=retailer.id,
                                  description=r["description"].strip(), deadline=r["deadline"], status="open")
                for r in data["rectifications"]]
-    db.session.add_all(ordered)
+    inspection.rectifications.extend(ordered)
     for c in data["rectification_checks"]:
         item = check_items[c["item_id"]]
-        db.session.add(RectificationCheck(inspection_id=inspection.id, item_id=item.id, result=c["result"],
-                                          note=c["note"].strip()))
+        inspection.rectification_checks.append(RectificationCheck(item=item, result=c["result"],
+                                                                  note=c["note"].strip()))
         if item.checked_on is None or occurred_on >= item.checked_on:  # the latest verdict stands
             item.status = c["result"]
             item.checked_on = occurred_on
             item.checked_by_inspection_id = inspection.id
+    for pos, (_key, u, check_index, violation_index) in enumerate(refs):
+        attached = InspectionFile(file=files[u], role="photo", position=pos)
+        inspection.files.append(attached)
+        if check_index is not None:
+            checks[check_index].files.append(attached)
+        if violation_index is not None:
+            violations[violation_index].files.append(attached)
+    if signature["status"] == "signed":
+        inspection.files.append(InspectionFile(file=files[signature["file"]], role="signature", position=len(refs)))
     db.session.flush()
     from app.notices.services import notify_rectification
 
     for item in ordered:  # the retailer is told what to correct and by when (信息告知)
         notify_rectification(item)
 
-    for pos, (_key, u, check_index, violation_index) in enumerate(refs):
-        db.session.add(InspectionFile(
-            inspection_id=inspection.id, file_id=files[u].id, role="photo", position=pos,
-            check_id=checks[check_index].id if check_index is not None else None,
-            violation_id=violations[violation_index].id if violation_index is not None else None))
-    if signature["status"] == "signed":
-        db.session.add(InspectionFile(inspection_id=inspection.id, file_id=files[signature["file"]].id,
-                                      role="signature", position=len(refs)))
-    db.session.flush()
-    db.session.refresh(inspection)
-
     _suspected_records(inspection, retailer, actor)
     _close_visit(inspection, data.get("visit_id"), actor)
-    record("inspection.submit", "inspection", inspection.id, after=audit_summary(inspection), actor=actor)
+    from app.licences.services import note_not_found
+
+    note_not_found(inspection, actor)  # the second "not found" within 90 days opens a licence check
+    # Chained at the commit: the chain's lock is not held while the answer is made (app.audit.services).
+    record("inspection.submit", "inspection", inspection.id, after=audit_summary(inspection), actor=actor,
+           at_commit=True)
     return inspection, True
 
 
@@ -338,28 +368,35 @@ def _suspected_records(inspection: Inspection, retailer, actor):
     """Each violation becomes a suspected credit record, evidenced by its photos and the record PDF."""
     if not inspection.violations:
         return
-    from app.credit import services as credit  # noqa: PLC0415 - the credit part is optional at import
+    from app.credit import facts, recording  # noqa: PLC0415 - the credit part is optional at import
 
     for violation in inspection.violations:
         record_uuid = uuidlib.uuid5(CREDIT_UUID_NS, f"{inspection.client_uuid}/violation/{violation.position}")
         evidence = [{"kind": "photo", "ref": file_url(f)} for f in violation.files]
         evidence.append({"kind": "document", "ref": f"/inspections/{inspection.id}/record.pdf"})
         try:
-            rec = credit.create_record(
+            rec = recording.create_record(
                 retailer, violation.indicator_code, occurred_on=inspection.occurred_on, source="inspection",
                 actor=actor, quantity=violation.quantity, description=violation.description, evidence=evidence,
                 lat=inspection.lat, lng=inspection.lng, inspection_id=inspection.id,
                 client_uuid=str(record_uuid))
+        except facts.DuplicateFact as exc:
+            # One fact, one record: the fact is already recorded (an earlier inspection, the second officer's
+            # phone, an entry by a supervisor). The signed capture stands as it is; its violation points to
+            # the record that holds the fact, whose history notes this inspection.
+            rec = facts.found_again(exc.existing, inspection.id, actor)
         except ServiceError as exc:
             raise ServiceError({f"violations.{violation.position}.{k}": v for k, v in exc.errors.items()},
                                status=exc.status) from None
-        violation.credit_record_id = rec.id
+        violation.credit_record = rec
     db.session.flush()
 
 
 def _visit_outcome(inspection: Inspection) -> str | None:
-    if inspection.outcome != "inspected":
-        return None
+    """The planned visit's outcome: the inspection's findings, or why there was no inspection
+    (closed, not found, moved, not trading): the visit was made either way, so it is closed."""
+    if inspection.outcome in ABNORMAL_OUTCOMES:
+        return inspection.outcome
     if inspection.violations:
         return "violation"
     if inspection.rectifications:
@@ -373,7 +410,7 @@ def _close_visit(inspection: Inspection, visit_id, actor):
     if outcome is None:
         return
     try:
-        from app.scheduling import services as scheduling  # noqa: PLC0415
+        from app.scheduling import visits  # noqa: PLC0415
         from app.scheduling.models import Visit  # noqa: PLC0415
     except ImportError:
         return
@@ -383,11 +420,11 @@ def _close_visit(inspection: Inspection, visit_id, actor):
                 Visit.id == visit_id, Visit.retailer_id == inspection.retailer_id,
                 Visit.status.in_(("approved", "missed")))).first()
             if visit is not None:
-                scheduling.complete_visit(visit, actor, outcome, done_on=inspection.occurred_on,
-                                          inspection_id=inspection.id)
+                visits.complete_visit(visit, actor, outcome, done_on=inspection.occurred_on,
+                                      inspection_id=inspection.id)
                 return
-        scheduling.close_visit_for_inspection(inspection.retailer_id, inspection.occurred_on, outcome,
-                                              inspection_id=inspection.id, actor=actor)
+        visits.close_visit_for_inspection(inspection.retailer_id, inspection.occurred_on, outcome,
+                                          inspection_id=inspection.id, actor=actor)
     except ServiceError:
         pass  # the visit is no longer open: the inspection stands on its own
 
@@ -410,6 +447,42 @@ def audit_summary(inspection: Inspection) -> dict:
         "signature": inspection.signature_status,
         "content_hash": inspection.content_hash,
     }
+
+
+# ---- captures discarded on the phone -------------------------------------------------------------
+
+DISCARD_ACTION = "inspection.capture_discarded"
+MAX_DISCARDED_PAYLOAD = 64 * 1024
+
+
+def record_discarded(data: dict, actor):
+    """Keep a copy of a capture the inspector threw away from the phone's outbox: an audit entry
+    holding what it was (its payload, its state and the server's last answer), so nothing recorded
+    on site disappears without trace. Idempotent by the capture's UUID for the same inspector:
+    returns (audit entry, created)."""
+    from app.audit.models import AuditEntry
+
+    existing = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == DISCARD_ACTION, AuditEntry.target_id == data["uuid"],
+        AuditEntry.actor_id == actor.id)).first()
+    if existing is not None:
+        return existing, False
+    err = _Errors()
+    if _scoped_retailer(actor, data["retailer_id"]) is None:
+        err.add("retailer_id", _("No such shop in your county."))
+    payload = data["payload"]
+    if len(json.dumps(payload, ensure_ascii=False, default=str)) > MAX_DISCARDED_PAYLOAD:
+        err.add("payload", _("Too long."))
+    elif payload.get("uuid") not in (None, data["uuid"]):
+        err.add("payload", _("The record does not belong to this id."))
+    err.raise_if_any()
+    received = find_by_uuid(data["uuid"])
+    entry = record(DISCARD_ACTION, "inspection_capture", data["uuid"], actor=actor, after={
+        "uuid": data["uuid"], "retailer_id": data["retailer_id"], "state": data["state"], "status": data["status"],
+        "message": data["message"], "errors": data["errors"], "photos_on_phone": data["photos"],
+        "discarded_at": _utc(data["discarded_at"]), "content_hash": content_hash(payload),
+        "received_as_inspection": received.id if received is not None else None, "payload": payload})
+    return entry, True
 
 
 # ---- uploads ---------------------------------------------------------------------------------
@@ -435,11 +508,44 @@ def list_query(user, args: dict):
     stmt = policy.scope(user, "inspections.read", select(Inspection), Inspection)
     if args.get("retailer_id"):
         stmt = stmt.where(Inspection.retailer_id == args["retailer_id"])
+    if args.get("q"):
+        from app.retailers.services import search_clause
+
+        stmt = stmt.where(Inspection.retailer_id.in_(select(Retailer.id).where(search_clause(args["q"]))))
+    if args.get("unit"):
+        from app.org.models import OrgUnit
+
+        stmt = stmt.where(Inspection.unit_id.in_(select(OrgUnit.id).where(OrgUnit.code == args["unit"])))
+    if args.get("officer"):
+        stmt = stmt.where(or_(Inspection.inspector_id == args["officer"],
+                              Inspection.second_officer_id == args["officer"]))
+    if args.get("date_from"):
+        stmt = stmt.where(Inspection.occurred_on >= args["date_from"])
+    if args.get("date_to"):
+        stmt = stmt.where(Inspection.occurred_on <= args["date_to"])
     if args.get("outcome"):
         stmt = stmt.where(Inspection.outcome == args["outcome"])
     if args.get("flagged") is True:
         stmt = stmt.where(Inspection.geofence != "inside")
-    return stmt.order_by(Inspection.occurred_on.desc(), Inspection.id.desc())
+    if args.get("violations") is True:
+        stmt = stmt.where(Inspection.id.in_(select(InspectionViolation.inspection_id)))
+    if args.get("indicator"):
+        stmt = stmt.where(Inspection.id.in_(select(InspectionViolation.inspection_id).where(
+            InspectionViolation.indicator_code == args["indicator"].upper())))
+    if args.get("business_format"):
+        stmt = stmt.where(Inspection.retailer_id.in_(select(Retailer.id).where(
+            Retailer.business_format == args["business_format"])))
+    # A list shows each inspection's shop, officers and number of violations: loaded with the page in
+    # one SELECT (the count as a correlated subquery), not per row.
+    from sqlalchemy.orm import aliased, joinedload, with_expression
+
+    violation_count = (select(func.count()).where(InspectionViolation.inspection_id == Inspection.id)
+                       .correlate(Inspection).scalar_subquery())
+    second = aliased(User)
+    return stmt.options(joinedload(Inspection.retailer), joinedload(Inspection.inspector),
+                        joinedload(Inspection.second_officer.of_type(second)),
+                        with_expression(Inspection.violation_count, violation_count)).order_by(
+        Inspection.occurred_on.desc(), Inspection.id.desc())
 
 
 def officers(user) -> list[User]:
@@ -454,6 +560,7 @@ def shop_pack(user, today: date | None = None) -> dict:
     inspections, recent violations, open rectifications, warnings), officers, checklist, indicators,
     and the inspector's planned visits."""
     from app.credit.models import CreditRecord, RetailerGrade
+    from app.licences.state import state_for
 
     today = today or local_today()
     year_ago = today - timedelta(days=365)
@@ -485,14 +592,18 @@ def shop_pack(user, today: date | None = None) -> dict:
             abnormal[rid] += 1
 
     records = defaultdict(list)
+    bonuses = defaultdict(list)  # bonuses (positive points) are listed apart: they are not violations
     suspected = set()
-    for rid, code, status, day, qty in db.session.execute(
+    for rid, code, status, day, qty, points in db.session.execute(
             select(CreditRecord.retailer_id, CreditRecord.indicator_code, CreditRecord.status,
-                   CreditRecord.occurred_on, CreditRecord.quantity)
+                   CreditRecord.occurred_on, CreditRecord.quantity, CreditRecord.nominal_points)
             .where(CreditRecord.retailer_id.in_(scoped), CreditRecord.dimension == "monopoly",
                    or_(CreditRecord.status == "suspected",
                        (CreditRecord.status == "confirmed") & (CreditRecord.occurred_on >= year_ago)))
             .order_by(CreditRecord.occurred_on.desc())):
+        if points is not None and points > 0:
+            bonuses[rid].append([code, status, day.isoformat(), points, _indicator_name(code, today)])
+            continue
         records[rid].append([code, status, day.isoformat(), qty])
         if status == "suspected":
             suspected.add(rid)
@@ -523,11 +634,13 @@ def shop_pack(user, today: date | None = None) -> dict:
             warn.append("abnormal_visits")
         if rid in suspected:
             warn.append("suspected")
-        if expires <= today + timedelta(days=60):
-            warn.append("licence_expiring")
-        if status == "suspended":
-            warn.append("suspended")
+        state = state_for(status, expires, today).state
+        if state in ("expired", "expiring", "suspended"):
+            warn.append({"expired": "licence_expired", "expiring": "licence_expiring",
+                         "suspended": "suspended"}[state])
+        shop["exp"] = expires.isoformat()
         for key, value in (("insp", visits_by_shop.get(rid)), ("recs", records.get(rid, [])[:5]),
+                           ("bonus", bonuses.get(rid, [])[:3]),
                            ("rect", rect.get(rid)), ("warn", warn)):
             if value:
                 shop[key] = value
@@ -546,6 +659,14 @@ def shop_pack(user, today: date | None = None) -> dict:
         "visits": _planned_visits(user, today),
         "shops": shops,
     }
+
+
+def _indicator_name(code: str, day: date) -> str:
+    try:
+        indicator = checklist.catalogue_on(day).indicator(code)
+    except (LookupError, KeyError):
+        return code
+    return checklist.indicator_dict(indicator, "").get("name") or code
 
 
 def _planned_visits(user, today: date) -> list:
@@ -576,8 +697,11 @@ def purge_orphan_uploads(older_than_days: int) -> int:
     abandoned on the phone (or thrown away). Rows and files go; an audit entry says how many."""
     from app.storage import services as storage
 
+    from app.trust.models import SelfCheckPhoto
+
     cutoff = utcnow() - timedelta(days=older_than_days)
-    attached = select(InspectionFile.file_id)
+    # attached: to an inspection, or to a remote self-check (app.trust), which uploads through the same code
+    attached = select(InspectionFile.file_id).union(select(SelfCheckPhoto.file_id))
     orphans = list(db.session.scalars(select(StoredFile).where(StoredFile.created_at < cutoff,
                                                                StoredFile.id.not_in(attached))))
     # A capture that did arrive keeps its files even if one was not used (a photo removed on the phone

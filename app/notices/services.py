@@ -1,18 +1,20 @@
-"""Notices (信息告知): written in the recipient's language, counted unread, marked read; the SMS
-adapter point; the "notices" consumer of GradeChange events."""
+"""Notices (信息告知): written in the recipient's language (insert-or-ignore on a de-duplication key),
+counted unread, marked read; SMS queued in the outbox with them (app.notices.sms delivers); the
+"notices" consumer of GradeChange and credit-record events, run by the job runner."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, or_, select, update
 
 from app.audit.services import record as audit
 from app.auth.models import User, user_retailers
+from app.common.db import insert_ignore
 from app.common.time import utcnow
 from app.common.validation import N_
-from app.credit.models import EventCursor, GradeChange
+from app.credit.models import GradeChange
+from app.credit.streams import take_cursor
 from app.extensions import db
-from app.notices.models import Notice, SmsOutbox
+from app.notices.models import Notice
 from app.org.models import OrgUnit
 from app.retailers.models import Retailer
 
@@ -20,52 +22,59 @@ CONSUMER = "notices"
 STREAM = "grade_changes"
 
 
-# ---- SMS adapter point -------------------------------------------------------------------------
-
-class RecordingSms:
-    """The default SMS adapter: sends nothing, records what it would have sent (sms_outbox)."""
-
-    name = "recording"
-
-    def send(self, phone: str, text: str, notice_id: int | None = None):
-        db.session.add(SmsOutbox(notice_id=notice_id, phone=phone, text=text, adapter=self.name, status="recorded"))
-
-
-def sms_adapter():
-    """config SMS_ADAPTER = "module:Class" picks a real gateway; the default only records."""
-    spec = current_app.config.get("SMS_ADAPTER")
-    if not spec:
-        return RecordingSms()
-    import importlib
-
-    module, _sep, cls = spec.partition(":")
-    return getattr(importlib.import_module(module), cls)()
-
-
 SMS_KINDS = {"grade_changed", "repair_decided", "objection_answered", "commitment_renewal", "interview",
-             "rectification", "official_grade"}
+             "rectification", "official_grade", "licence_expiry", "supply_suspended", "supply_lifted"}
+SMS_PREFIX = "【烟草专卖信用】"
 
 
 # ---- writing notices ----------------------------------------------------------------------------
+
+def write_notices(rows: list[dict], phones: dict | None = None) -> list[int]:
+    """Insert notices in bulk; a row whose (user, dedupe_key) exists already is skipped (insert-or-
+    ignore, enforced by the database). For each notice inserted whose kind is told by SMS and whose
+    retailer has a phone in ``phones`` (retailer_id -> phone), an SMS is queued in the outbox, in the
+    same transaction. Returns the ids of the notices inserted."""
+    if not rows:
+        return []
+    now = utcnow()
+    for row in rows:
+        row.setdefault("created_at", now)
+        row.setdefault("body", "")
+        row.setdefault("link", None)
+        row.setdefault("retailer_id", None)
+        row.setdefault("dedupe_key", None)
+        row.setdefault("read_at", None)
+    keyed = [r for r in rows if r["dedupe_key"] is not None]
+    plain = [r for r in rows if r["dedupe_key"] is None]
+    inserted = []
+    for start in range(0, len(keyed), 1000):
+        inserted += insert_ignore(Notice, keyed[start:start + 1000], ["user_id", "dedupe_key"],
+                                  returning=[Notice.id, Notice.kind, Notice.retailer_id, Notice.title])
+    for row in plain:
+        notice = Notice(**row)
+        db.session.add(notice)
+        db.session.flush()
+        inserted.append((notice.id, notice.kind, notice.retailer_id, notice.title))
+    if phones:
+        from app.notices.sms import queue_many
+
+        queue_many([(nid, phones[rid], f"{SMS_PREFIX}{title}") for nid, kind, rid, title in inserted
+                    if kind in SMS_KINDS and phones.get(rid)])
+    return [nid for nid, *_rest in inserted]
+
 
 def notify(user: User, kind: str, title_msg: str, body_msg: str = "", *, link: str | None = None,
            retailer_id: int | None = None, dedupe_key: str | None = None, sms_phone: str | None = None,
            **params) -> Notice | None:
     """One notice to one user, in the user's language. ``title_msg``/``body_msg`` are English msgids
-    (already marked for extraction) with %(name)s params. Same dedupe_key: no second notice."""
-    if dedupe_key is not None and db.session.scalar(
-            select(Notice.id).where(Notice.user_id == user.id, Notice.dedupe_key == dedupe_key)) is not None:
-        return None
+    (already marked for extraction) with %(name)s params. Same dedupe_key: no second notice (None)."""
     with force_locale(user.locale or "zh_Hans_CN"):
         title = _(title_msg, **params)
         body = _(body_msg, **params) if body_msg else ""
-    notice = Notice(user_id=user.id, retailer_id=retailer_id, kind=kind, title=title, body=body, link=link,
-                    dedupe_key=dedupe_key)
-    db.session.add(notice)
-    db.session.flush()
-    if sms_phone and kind in SMS_KINDS:
-        sms_adapter().send(sms_phone, f"【烟草专卖信用】{title}", notice.id)
-    return notice
+    ids = write_notices([{"user_id": user.id, "retailer_id": retailer_id, "kind": kind, "title": title,
+                          "body": body, "link": link, "dedupe_key": dedupe_key}],
+                        {retailer_id: sms_phone} if sms_phone else None)
+    return db.session.get(Notice, ids[0]) if ids else None
 
 
 def retailer_accounts(retailer_id: int) -> list[User]:
@@ -116,13 +125,13 @@ def mark_all_read(user):
 # ---- the "notices" consumer of GradeChange events -----------------------------------------------------
 
 def consume_record_events(limit: int = 1000) -> int:
-    """Tell retailers of records newly confirmed against them (stream credit_record_events)."""
+    """Tell retailers of records newly confirmed against them (stream credit_record_events). The caller
+    commits; the cursor is held for this transaction (another worker holding it: 0)."""
     from app.credit.models import CreditRecord, CreditRecordEvent
 
-    cursor = db.session.get(EventCursor, (CONSUMER, "credit_record_events"))
+    cursor = take_cursor(CONSUMER, "credit_record_events")
     if cursor is None:
-        cursor = EventCursor(consumer=CONSUMER, stream="credit_record_events", last_id=0)
-        db.session.add(cursor)
+        return 0
     events = list(db.session.scalars(select(CreditRecordEvent).where(CreditRecordEvent.id > cursor.last_id)
                                      .order_by(CreditRecordEvent.id).limit(limit)))
     for ev in events:
@@ -152,28 +161,63 @@ def consume(limit: int = 1000) -> int:
     return consume_record_events(limit) + consume_grade_changes(limit)
 
 
-def consume_grade_changes(limit: int = 1000) -> int:
-    """Tell retailers of grade changes not yet told; remembers the last event id (EventCursor)."""
-    cursor = db.session.get(EventCursor, (CONSUMER, STREAM))
-    if cursor is None:
-        cursor = EventCursor(consumer=CONSUMER, stream=STREAM, last_id=0)
-        db.session.add(cursor)
-    events = list(db.session.scalars(select(GradeChange).where(GradeChange.id > cursor.last_id)
-                                     .order_by(GradeChange.id).limit(limit)))
-    for ev in events:
-        retailer = db.session.get(Retailer, ev.retailer_id)
-        if retailer is not None and ev.from_grade is not None and ev.from_grade != ev.to_grade:
-            notify_retailer(retailer, "grade_changed", N_("Your credit grade changed from %(a)s to %(b)s"),
-                            N_("Score %(s)s. Open the credit page to see why."),
-                            link=f"/me/credit/{retailer.id}", dedupe_key=f"grade:{ev.id}",
-                            a=ev.from_grade, b=ev.to_grade, s=ev.to_score)
-        cursor.last_id = ev.id
-    db.session.flush()
-    if events:
-        audit("notices.consume", "EventCursor", f"{CONSUMER}/{STREAM}", after={"last_id": cursor.last_id,
-                                                                              "events": len(events)}, actor=None)
-    return len(events)
+def _accounts_of(retailer_ids) -> dict[int, list[tuple[int, str | None]]]:
+    """retailer_id -> [(user_id, locale)] of its enabled accounts (one query per thousand licences)."""
+    out: dict[int, list] = {}
+    ids = sorted(retailer_ids)
+    for start in range(0, len(ids), 1000):
+        for rid, uid, locale in db.session.execute(
+                select(user_retailers.c.retailer_id, User.id, User.locale)
+                .join(User, User.id == user_retailers.c.user_id)
+                .where(user_retailers.c.retailer_id.in_(ids[start:start + 1000]), User.is_enabled.is_(True))
+                .order_by(user_retailers.c.retailer_id, User.id)):
+            out.setdefault(rid, []).append((uid, locale))
+    return out
 
+
+def _phones_of(retailer_ids) -> dict[int, str | None]:
+    ids = sorted(retailer_ids)
+    out = {}
+    for start in range(0, len(ids), 1000):
+        out.update(dict(db.session.execute(select(Retailer.id, Retailer.phone)
+                                           .where(Retailer.id.in_(ids[start:start + 1000]))).all()))
+    return out
+
+
+def consume_grade_changes(limit: int = 1000) -> int:
+    """Tell retailers of grade changes not yet told, a batch of up to ``limit`` events at a time: the
+    accounts and phones read in bulk, the notices (and their SMS) written in bulk, insert-or-ignore on
+    "grade:<event id>". The caller commits; another worker holding the cursor: 0."""
+    cursor = take_cursor(CONSUMER, STREAM)
+    if cursor is None:
+        return 0
+    events = list(db.session.execute(select(GradeChange.id, GradeChange.retailer_id, GradeChange.from_grade,
+                                            GradeChange.to_grade, GradeChange.to_score)
+                                     .where(GradeChange.id > cursor.last_id).order_by(GradeChange.id).limit(limit)))
+    if not events:
+        return 0
+    told = [e for e in events if e.from_grade is not None and e.from_grade != e.to_grade]
+    accounts = _accounts_of({e.retailer_id for e in told})
+    phones = _phones_of({e.retailer_id for e in told if e.retailer_id in accounts})
+    texts: dict = {}
+    rows = []
+    for e in told:
+        for user_id, locale in accounts.get(e.retailer_id, []):
+            locale = locale or "zh_Hans_CN"
+            key = (locale, e.from_grade, e.to_grade, e.to_score)
+            if key not in texts:
+                with force_locale(locale):
+                    texts[key] = (_("Your credit grade changed from %(a)s to %(b)s", a=e.from_grade, b=e.to_grade),
+                                  _("Score %(s)s. Open the credit page to see why.", s=e.to_score))
+            title, body = texts[key]
+            rows.append({"user_id": user_id, "retailer_id": e.retailer_id, "kind": "grade_changed", "title": title,
+                         "body": body, "link": f"/me/credit/{e.retailer_id}", "dedupe_key": f"grade:{e.id}"})
+    write_notices(rows, phones)
+    cursor.last_id = events[-1].id
+    db.session.flush()
+    audit("notices.consume", "EventCursor", f"{CONSUMER}/{STREAM}", after={"last_id": cursor.last_id,
+                                                                          "events": len(events)}, actor=None)
+    return len(events)
 
 
 # ---- warning interviews and rectification deadlines (told by scheduling and inspections) ----------------
@@ -271,14 +315,10 @@ def notify_official_grades(run) -> int:
                 texts[(locale, grade, score)] = (_(title_msg, q=run.quarter, g=grade),
                                                  _(body_msg, s=score, d=closes))
         title, body = texts[(locale, grade, score)]
-        notices.append((Notice(user_id=user_id, retailer_id=retailer_id, kind="official_grade", title=title,
-                               body=body, link=f"/me/credit/{retailer_id}", dedupe_key=f"official:{run.id}"),
-                        phone))
-    db.session.add_all([n for n, _p in notices])
-    db.session.flush()
-    adapter = sms_adapter()
-    for notice, phone in notices:
-        if phone:
-            adapter.send(phone, f"【烟草专卖信用】{notice.title}", notice.id)
+        notices.append({"user_id": user_id, "retailer_id": retailer_id, "kind": "official_grade", "title": title,
+                        "body": body, "link": f"/me/credit/{retailer_id}",
+                        "dedupe_key": f"official:{run.id}:{retailer_id}"})
+    # Written in bulk; the SMS are queued in the outbox and sent by the worker after the publication commits.
+    write_notices(notices, {retailer_id: phone for _u, _l, retailer_id, phone, _g, _s in rows})
     db.session.flush()
     return len(notices)

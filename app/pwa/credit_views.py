@@ -1,22 +1,29 @@
 """Staff screens for credit records (phone first): the queue of suspected violations, a record
 with its history where a supervisor confirms or dismisses it, the live-grade section of the
 retailer page, and entry of records by form or CSV file (account managers and supervisors).
-The same services as the API (app.credit.services, app.credit.imports)."""
+The same services as the API (app.credit.recording, grading, queries, imports)."""
 import base64
 import binascii
 import zlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app.audit.services import lock_chain
 from app.auth import policy
 from app.auth.policy import requires
+from app.common.boundary import form_page, refusal
+from app.common import bilingual
 from app.common.errors import ServiceError
+from app.common.forms import PageForm, load_form
+from app.common.paging import paginate
 from app.common.time import local_today
-from app.credit import imports, services, versions
+from app.credit import facts, grading, imports, penalty, queries, recording, versions
+from app.credit.forms import ConfirmForm, DismissForm, ImportForm, RecordEntryForm
+from app.common.validation import N_
 from app.credit.models import CreditRecord, GradeChange
 from app.extensions import db
 from app.pwa import bp
@@ -25,7 +32,7 @@ from app.retailers.models import Retailer
 PER_PAGE = 20
 
 STATUS_LABELS = {"suspected": "Suspected", "confirmed": "Confirmed", "dismissed": "Dismissed",
-                 "repaired": "Repaired"}
+                 "repaired": "Repaired", "ended": N_("Ended early")}
 SOURCE_LABELS = {"inspection": "Inspection", "marketer": "Account manager", "supervisor": "Supervisor",
                  "partner": "Partner authority", "import": "File import", "system": "System"}
 DIMENSION_LABELS = {"monopoly": "Monopoly compliance", "marketing": "Marketing integrity",
@@ -36,9 +43,11 @@ RULE_LABELS = {"veto": "Veto: a sale of counterfeit, smuggled or illegal cigaret
                "cap": "Cap: an administrative penalty within 12 months caps the grade",
                "new_licence": "New licence: less than 6 months old, graded at most A"}
 EVENT_LABELS = {"create": "Recorded", "confirm": "Confirmed", "dismiss": "Dismissed", "dispute": "Objection raised",
-                "dispute_closed": "Objection closed", "repair": "Repaired"}
+                "dispute_closed": "Objection closed", "repair": "Repaired", "end": N_("Ended early"),
+                "found_again": "Found again on another inspection"}
 CAUSE_LABELS = {"record.confirm": "a record was confirmed", "record.dismiss": "a record was dismissed",
                 "record.repair": "a record was repaired", "record.create": "a record was entered",
+                "record.end": N_("a bonus ended early"),
                 "record.import": "records were imported", "record.dispute": "an objection",
                 "lapse": "a record lapsed", "initial": "first grade"}
 EVIDENCE_LABELS = {"photo": "Photo", "document": "Document", "text": "Text note"}
@@ -55,7 +64,7 @@ def _zh() -> bool:
 
 
 def indicator_name(code, version) -> str:
-    zh, en = services.indicator_names(code, version)
+    zh, en = queries.indicator_names(code, version)
     return zh if _zh() else en
 
 
@@ -68,7 +77,7 @@ def credit_panel(retailer):
     """The live grade of a retailer with its reasons, for the retailer page (None if not allowed)."""
     if not policy.role_allows(current_user, "credit.read", via_token=False):
         return None
-    explanation = services.explain(retailer)
+    explanation = grading.explain(retailer)
     suspected = list(db.session.scalars(select(CreditRecord).where(
         CreditRecord.retailer_id == retailer.id, CreditRecord.status == "suspected")
         .order_by(CreditRecord.occurred_on, CreditRecord.id).limit(10)))
@@ -81,7 +90,7 @@ def credit_panel(retailer):
 @bp.app_context_processor
 def _credit_helpers():
     return {"credit_label": credit_label, "indicator_name": indicator_name, "credit_panel": credit_panel,
-            "credit_name_of": name_of, "credit_queue_count": lambda: services.count_suspected(current_user),
+            "credit_name_of": name_of, "credit_queue_count": lambda: queries.count_suspected(current_user),
             "credit_may_record": lambda: policy.role_allows(current_user, "credit.record", via_token=False)}
 
 
@@ -92,30 +101,34 @@ def _may_decide() -> bool:
 @bp.route("/credit/queue")
 @requires("credit.decide")
 def credit_queue():
-    """Suspected violations awaiting a decision, oldest first."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    stmt = services.queue_query(current_user)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = list(db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
-    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
-    return render_template("credit/queue.html", rows=rows, page=page, pages=pages, total=total,
-                           today=local_today())
+    """Suspected violations awaiting a decision, oldest first; filtered by county, indicator and age
+    (kept in the URL)."""
+    from app.credit.schemas import CreditQueueQuerySchema
+    from app.pwa.filters import parse_filters
+    from app.pwa.views import _counties_for
+
+    args, errors = parse_filters(CreditQueueQuerySchema())
+    stmt = queries.queue_query(current_user, args)
+    p = paginate(stmt, per_page=PER_PAGE)
+    rows, total = p.items, p.total
+    return render_template("credit/queue.html", rows=rows, p=p, total=total, args=args,
+                           errors=errors, today=local_today(), counties=_counties_for(current_user),
+                           indicators=_queue_indicators(), ages=(3, 7, 14, 30)), (400 if errors else 200)  # a filter value refused: named on the page
 
 
-def _render_record(rec, *, errors=None, values=None, status=200):
-    changes = list(db.session.scalars(select(GradeChange).where(GradeChange.record_id == rec.id)
-                                      .order_by(GradeChange.id)))
-    live = services.current_grade(rec.retailer)
-    today = local_today()
-    values = values or {}
-    values.setdefault("decided_on", today.isoformat())
-    return render_template("credit/record.html", rec=rec, changes=changes, live=live, errors=errors or {},
-                           values=values, may_decide=_may_decide(), today=today,
-                           next_id=_next_in_queue(rec) if _may_decide() else None), status
+def _queue_indicators() -> list[tuple[str, str]]:
+    """(code, name) of the indicators a suspected record may carry, for the filter."""
+    cats = versions.catalogues()
+    if not cats:
+        return []
+    catalogue = list(cats.values())[-1]
+    return [(i.code, i.name_zh if _zh() else i.name_en) for i in catalogue.indicators if not i.is_bonus]
+
+
 
 
 def _next_in_queue(rec):
-    stmt = services.queue_query(current_user).where(CreditRecord.id != rec.id).limit(1)
+    stmt = queries.queue_query(current_user).where(CreditRecord.id != rec.id).limit(1)
     nxt = db.session.scalars(stmt).first()
     return nxt.id if nxt else None
 
@@ -123,18 +136,23 @@ def _next_in_queue(rec):
 @bp.route("/credit/records/<int:record_id>")
 @requires("credit.read")
 def credit_record(record_id):
-    """A record, its evidence and full history; a supervisor decides it here."""
+    """A record, its evidence and full history; a supervisor decides it here (a refused decision is
+    shown here again, with its input and errors)."""
     rec = policy.get_or_404(current_user, "credit.read", CreditRecord, record_id)
-    response = _render_record(rec)
-    db.session.commit()  # a lapsed live grade recomputed on read is kept
-    return response
+    refused = refusal("pwa.credit_confirm", record_id=rec.id) or refusal("pwa.credit_dismiss", record_id=rec.id)
+    changes = list(db.session.scalars(select(GradeChange).where(GradeChange.record_id == rec.id)
+                                      .order_by(GradeChange.id)))
+    live = grading.current_grade(rec.retailer)
+    today = local_today()
+    values = {"decided_on": today.isoformat(), **refused.values}
+    from app.auth.policy import role_allows
+    from app.groups.services import decision_of
 
-
-def _parse_date(value):
-    try:
-        return date.fromisoformat((value or "").strip()) if (value or "").strip() else None
-    except ValueError:
-        return "bad"
+    return render_template("credit/record.html", rec=rec, changes=changes, live=live, errors=refused.errors,
+                           values=values, may_decide=_may_decide(), today=today, decision=decision_of(rec.id),
+                           penalty_kinds=penalty.KINDS, penalty_text=penalty.category_text,
+                           may_see_groups=role_allows(current_user, "groups.read", via_token=False),
+                           next_id=_next_in_queue(rec) if _may_decide() else None)
 
 
 def _grade_message(retailer, before, after, rec):
@@ -149,40 +167,27 @@ def _grade_message(retailer, before, after, rec):
 
 @bp.route("/credit/records/<int:record_id>/confirm", methods=["POST"])
 @requires("credit.decide")
+@form_page(on_refusal="pwa.credit_record")
 def credit_confirm(record_id):
     rec = policy.get_or_404(current_user, "credit.decide", CreditRecord, record_id)
-    values = {"case_number": (request.form.get("case_number") or "").strip(),
-              "decided_on": (request.form.get("decided_on") or "").strip()}
-    decided_on = _parse_date(values["decided_on"])
-    if decided_on == "bad":
-        return _render_record(rec, errors={"decided_on": [_("Not a valid date.")]}, values=values, status=422)
-    try:
-        old = services.current_grade(rec.retailer)
-        before = (old.grade, old.score)
-        services.confirm(rec, values["case_number"], decided_on, current_user)
-        after = services.current_grade(rec.retailer)
-        message = _grade_message(rec.retailer, before, after, rec)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        rec = db.session.get(CreditRecord, record_id)
-        return _render_record(rec, errors=exc.errors, values=values, status=exc.status)
-    flash(_("Confirmed.") + " " + message, "ok")
+    data = load_form(ConfirmForm())
+    lock_chain()  # before the grade below: the lock order of every credit writer (app.credit.recording)
+    old = grading.current_grade(rec.retailer)
+    before = (old.grade, old.score)
+    recording.confirm(rec, data["case_number"], data["decided_on"], current_user,
+                      penalty_kinds=data["penalty_kinds"], penalty_content=data["penalty_content"],
+                      penalty_amount=data["penalty_amount"])
+    after = grading.current_grade(rec.retailer)
+    flash(_("Confirmed.") + " " + _grade_message(rec.retailer, before, after, rec), "ok")
     return redirect(url_for("pwa.credit_record", record_id=rec.id, decided=1))
 
 
 @bp.route("/credit/records/<int:record_id>/dismiss", methods=["POST"])
 @requires("credit.decide")
+@form_page(on_refusal="pwa.credit_record")
 def credit_dismiss(record_id):
     rec = policy.get_or_404(current_user, "credit.decide", CreditRecord, record_id)
-    values = {"reason": (request.form.get("reason") or "").strip()}
-    try:
-        services.dismiss(rec, values["reason"], current_user)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        rec = db.session.get(CreditRecord, record_id)
-        return _render_record(rec, errors=exc.errors, values=values, status=exc.status)
+    recording.dismiss(rec, load_form(DismissForm())["reason"], current_user)
     flash(_("Dismissed: the record does not count."), "ok")
     return redirect(url_for("pwa.credit_record", record_id=rec.id, decided=1))
 
@@ -195,23 +200,24 @@ def _extract_labels():  # pragma: no cover - never called, read by pybabel
     _("Veto: a sale of counterfeit, smuggled or illegal cigarettes gives D")
     _("Cap: an administrative penalty within 12 months caps the grade")
     _("New licence: less than 6 months old, graded at most A")
-    _("Recorded"), _("Objection raised"), _("Objection closed"), _("a record was confirmed")
+    _("Recorded"), _("Objection raised"), _("Objection closed"), _("Found again on another inspection")
+    _("a record was confirmed")
     _("a record was dismissed"), _("a record was repaired"), _("a record was entered"), _("records were imported")
     _("an objection"), _("a record lapsed"), _("first grade"), _("Photo"), _("Document"), _("Text note")
+    _("Penalty kinds")
 
 
 # ---- entering records: one by form, many by CSV file --------------------------------------------
 # Marketers (客户经理) record 营销 indicators only, supervisors and admins any indicator: the service
-# (services.validate_record / create_record, imports.run) decides; the pages only ask it and show why.
+# (recording.validate_record / create_record, imports.run) decides; the pages only ask it and show why.
 
 IMPORT_COLUMN_LABELS = {"licence_no": "Licence number", "indicator_code": "Indicator code",
                         "occurred_on": "Happened on", "quantity": "Quantity", "decided_on": "Decision date",
-                        "case_number": "Case number", "description": "Description", "file": "File"}
-ENTRY_FIELDS = ("licence_no", "indicator_code", "quantity", "occurred_on", "status", "decided_on", "case_number",
-                "description", "evidence")
+                        "case_number": "Case number", "description": "Description", "file": "File",
+                        "penalty_kinds": "Penalty kinds", "penalty_content": "What was decided",
+                        "penalty_amount": "Fine and confiscated amount (yuan)"}
 # Which form field shows a service error on a field the form does not have.
 ENTRY_FIELD_OF = {"retailer_id": "licence_no", "source": "indicator_code", "lat": "general"}
-MAX_EVIDENCE_LINES = 20
 
 
 def _entry_source(user) -> str:
@@ -235,7 +241,7 @@ def _recordable_groups(user):
     stand_in, source = _OwnCountyRetailer(user), _entry_source(user)
     groups = {}
     for ind in catalogue.indicators:
-        if services._permission_errors(user, stand_in, ind, source=source, status="confirmed"):
+        if recording._permission_errors(user, stand_in, ind, source=source, status="confirmed"):
             continue
         groups.setdefault(ind.dimension, []).append(ind)
     order = list(DIMENSION_LABELS)
@@ -249,110 +255,81 @@ def _retailer_by_licence(licence_no):
                               .where(Retailer.licence_no == licence_no)).first()
 
 
-def _render_entry(values, *, errors=None, retailer=None, status=200):
-    groups = _recordable_groups(current_user)
-    banded = [f"{ind.code} ({ind.quantity_unit})" for _dim, inds in groups for ind in inds if ind.banded]
-    return render_template("credit/new_record.html", values=values, errors=errors or {}, retailer=retailer,
-                           groups=groups, banded=banded, source=_entry_source(current_user),
-                           today=local_today()), status
+def _entry_errors(errors) -> dict:
+    """Field errors on the entry form's fields (a service error on a field the form lacks goes to the
+    field that caused it)."""
+    out: dict[str, list[str]] = {}
+    for name, messages in (errors or {}).items():
+        out.setdefault(ENTRY_FIELD_OF.get(name, name), []).extend(messages)
+    return out
 
 
-def _parse_quantity(value, errors):
-    if not value:
-        return None
-    try:
-        return imports.parse_quantity(value)
-    except ValueError:
-        errors["quantity"] = [_("Not a valid integer.")]
-        return None
+def _check_entry(data: dict, errors: dict, retailer) -> dict:
+    """The form's own errors, then the service's check (validate_record): all at once, the form's own
+    message first where both speak of one field."""
+    errors = dict(errors)
+    if data.get("licence_no") and retailer is None:
+        errors["licence_no"] = [_("Unknown licence number: %(n)s", n=data["licence_no"])]
+    if retailer is None or "indicator_code" not in data:
+        return errors
+    found, _cat, _ind = recording.validate_record(retailer, data["indicator_code"], **_entry_kwargs(data))
+    for field, messages in _entry_errors(found).items():
+        if field not in errors:  # the page's own message (e.g. "not a valid date") says it better
+            errors.setdefault(field, []).extend(messages)
+    return errors  # a fact already recorded is refused by the database's unique index (app.credit.facts)
 
 
-def _parse_evidence(text, errors):
-    refs = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    if len(refs) > MAX_EVIDENCE_LINES or any(len(r) > 512 for r in refs):
-        errors["evidence"] = [_("Too long.")]
-    elif any(r.startswith("/") for r in refs):
-        errors["evidence"] = [_("A reference is a document or voucher number; it cannot start with /.")]
-    return [{"kind": "document", "ref": r} for r in refs]
+def _entry_kwargs(data: dict) -> dict:
+    return dict(occurred_on=data.get("occurred_on"), source=_entry_source(current_user), actor=current_user,
+                quantity=data.get("quantity"), status=data.get("status", "confirmed"),
+                description=data.get("description", ""), evidence=data.get("evidence", []),
+                case_number=data.get("case_number"), decided_on=data.get("decided_on"))
 
 
 @bp.route("/credit/records/new", methods=["GET", "POST"])
 @requires("credit.record")
+@form_page
 def credit_record_new():
     """Record one credit fact about a retailer (account managers: 营销 indicators only)."""
-    if request.method == "GET":
-        values = {"occurred_on": local_today().isoformat(), "decided_on": local_today().isoformat(),
-                  "status": "confirmed"}
-        retailer = None
-        retailer_id = request.args.get("retailer", type=int)
-        if retailer_id:
-            retailer = policy.get_or_404(current_user, "credit.record", Retailer, retailer_id)
-            values["licence_no"] = retailer.licence_no
-        return _render_entry(values, retailer=retailer)
-
-    values = {name: (request.form.get(name) or "").strip() for name in ENTRY_FIELDS}
-    errors: dict[str, list[str]] = {}
-    retailer = _retailer_by_licence(values["licence_no"])
-    if not values["licence_no"]:
-        errors["licence_no"] = [_("Missing data for required field.")]
-    elif retailer is None:
-        errors["licence_no"] = [_("Unknown licence number: %(n)s", n=values["licence_no"])]
-    if not values["indicator_code"]:
-        errors["indicator_code"] = [_("Missing data for required field.")]
-    status = values["status"] if values["status"] in ("confirmed", "suspected") else "confirmed"
-    occurred_on = _parse_date(values["occurred_on"])
-    if occurred_on == "bad":
-        errors["occurred_on"] = [_("Not a valid date.")]
-    elif occurred_on is None:
-        errors["occurred_on"] = [_("Missing data for required field.")]
-    decided_on = _parse_date(values["decided_on"]) if status == "confirmed" else None
-    if decided_on == "bad":
-        errors["decided_on"] = [_("Not a valid date.")]
-    quantity = _parse_quantity(values["quantity"], errors)
-    evidence = _parse_evidence(values["evidence"], errors)
-    kwargs = dict(occurred_on=occurred_on if occurred_on != "bad" else None, source=_entry_source(current_user),
-                  actor=current_user, quantity=quantity, status=status, description=values["description"],
-                  evidence=evidence, case_number=(values["case_number"] or None) if status == "confirmed" else None,
-                  decided_on=decided_on if decided_on != "bad" else None)
-    if retailer is not None:
-        found, _cat, _ind = services.validate_record(retailer, values["indicator_code"], **kwargs)
-        for name, messages in found.items():
-            field = ENTRY_FIELD_OF.get(name, name)
-            if field in errors:
-                continue  # the page's own message (e.g. "not a valid date") says it better
-            errors.setdefault(field, []).extend(messages)
-        if not errors and kwargs["occurred_on"] is not None:
-            existing = services.duplicate_of(retailer.id, values["indicator_code"].upper(), kwargs["occurred_on"])
-            if existing is not None:
-                errors["indicator_code"] = [_("This fact (licence, indicator, date) is already recorded as record "
-                                              "%(id)d.", id=existing)]
-    if errors:
-        db.session.rollback()
-        return _render_entry(values, errors=errors, retailer=retailer, status=422)
-    try:
-        old = services.current_grade(retailer)
+    today = local_today().isoformat()
+    form = PageForm(RecordEntryForm(), initial={"occurred_on": today, "decided_on": today, "status": "confirmed"})
+    retailer = None
+    if form.submitted:
+        data, errors = form.parse()
+        retailer = _retailer_by_licence(data.get("licence_no"))
+        errors = _check_entry(data, errors, retailer)
+        if errors:
+            raise ServiceError(errors)
+        lock_chain()  # before the grade below: the lock order of every credit writer (app.credit.recording)
+        old = grading.current_grade(retailer)
         before = (old.grade, old.score)
-        rec = services.create_record(retailer, values["indicator_code"], **kwargs)
-        after = services.current_grade(retailer)
-        message = (_grade_message(retailer, before, after, rec) if status == "confirmed"
+        rec = recording.create_record(retailer, data["indicator_code"], **_entry_kwargs(data))
+        after = grading.current_grade(retailer)
+        message = (_grade_message(retailer, before, after, rec) if data["status"] == "confirmed"
                    else _("A suspected record counts once a supervisor confirms it."))
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        errors = {}
-        for name, messages in exc.errors.items():
-            errors.setdefault(ENTRY_FIELD_OF.get(name, name), []).extend(messages)
-        return _render_entry(values, errors=errors, retailer=_retailer_by_licence(values["licence_no"]),
-                             status=exc.status)
-    flash(_("Recorded as record %(id)d.", id=rec.id) + " " + message, "ok")
-    return redirect(url_for("pwa.credit_record", record_id=rec.id))
+        flash(_("Recorded as record %(id)d.", id=rec.id) + " " + message, "ok")
+        return redirect(url_for("pwa.credit_record", record_id=rec.id))
+    values = form.values
+    if form.refused:
+        retailer = _retailer_by_licence(values.get("licence_no"))
+    elif request.args.get("retailer", type=int):
+        retailer = policy.get_or_404(current_user, "credit.record", Retailer, request.args.get("retailer", type=int))
+        values["licence_no"] = retailer.licence_no
+    groups = _recordable_groups(current_user)
+    banded = [f"{ind.code} ({bilingual.pick(ind.quantity_unit)})"
+              for _dim, inds in groups for ind in inds if ind.banded]
+    duplicate = form.refused.error if isinstance(form.refused.error, facts.DuplicateFact) else None
+    existing = db.session.get(CreditRecord, duplicate.existing.id) if duplicate else None
+    return render_template("credit/new_record.html", values=values, errors=_entry_errors(form.errors),
+                           retailer=retailer, groups=groups, banded=banded, source=_entry_source(current_user),
+                           today=local_today(), existing=existing), form.status
 
 
 def _import_sample():
     today = local_today()
     header = ",".join(imports.COLUMNS)
     line = ",".join(["320812000123", "YX01", (today - timedelta(days=5)).isoformat(), "",
-                     (today - timedelta(days=2)).isoformat(), "", "3月货款逾期5天"])
+                     (today - timedelta(days=2)).isoformat(), "", "3月货款逾期5天", "", "", ""])
     return header, line
 
 
@@ -369,7 +346,7 @@ def _bad_rows(result):
     rows = {}
     for e in result.errors:
         label = _(IMPORT_COLUMN_LABELS[e.column]) if e.column in IMPORT_COLUMN_LABELS else e.column
-        rows.setdefault(e.row, []).append((label, e.message))
+        rows.setdefault(e.row, []).append((label, e.message, e.existing_record_id))
     return sorted(rows.items())
 
 
@@ -404,38 +381,38 @@ def _render_import(*, result=None, content=None, filename=None, errors=None, sta
 
 @bp.route("/credit/import", methods=["GET", "POST"])
 @requires("credit.record")
+@form_page
 def credit_import():
     """Enter many records from a CSV file: check first (nothing written), then import all rows or none.
 
     The checked file travels to the import step in a hidden field (the uploaded bytes, compressed and
     base64-encoded: no server-side state); the import checks every row again, so the field needs no trust."""
-    if request.method == "GET":
-        return _render_import()
+    form = PageForm(ImportForm())
+    if not form.submitted:  # the page, or a refused check or import shown again
+        upload = request.files.get("file")
+        filename = form.values.get("filename") or (upload.filename[:200] if upload and upload.filename else None)
+        return _render_import(result=getattr(form.refused.error, "result", None), filename=filename,
+                              errors=form.errors, status=form.status)
+    data = form.data
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        data, filename = upload.read(), upload.filename
-    elif request.form.get("content"):
+        content, filename = upload.read(), upload.filename[:200]
+    elif data["content"]:
         try:
-            data = kept_content(request.form["content"])
+            content = kept_content(data["content"])
         except ValueError:
-            return _render_import(errors={"file": [_("Choose the CSV file again.")]}, status=422)
-        filename = (request.form.get("filename") or "")[:200] or None
+            raise ServiceError({"file": [_("Choose the CSV file again.")]}) from None
+        filename = data["filename"]
     else:
-        return _render_import(errors={"file": [_("Choose a CSV file.")]}, status=422)
-    if request.form.get("action") == "import":
-        try:
-            result = imports.run(data, actor=current_user, dry_run=False, filename=filename)
-            db.session.commit()
-        except imports.ImportRejected as exc:
-            db.session.rollback()
-            return _render_import(result=exc.result, filename=filename, errors=exc.errors, status=422)
+        raise ServiceError({"file": [_("Choose a CSV file.")]})
+    if data["action"] == "import":
+        result = imports.run(content, actor=current_user, dry_run=False, filename=filename)
         flash(_("Imported: %(n)d records created for %(r)d licences; %(g)d grades changed.", n=result.created,
                 r=result.retailers, g=result.grade_changes), "ok")
         return redirect(url_for("pwa.credit_import", created=result.created))
-    result = imports.run(data, actor=current_user, dry_run=True, filename=filename)
-    db.session.rollback()
-    content = keep_content(data) if result.ok else None
-    return _render_import(result=result, content=content, filename=filename, status=200 if result.ok else 422)
+    result = imports.run(content, actor=current_user, dry_run=True, filename=filename)  # writes nothing
+    kept = keep_content(content) if result.ok else None
+    return _render_import(result=result, content=kept, filename=filename, status=200 if result.ok else 422)
 
 
 def _extract_entry_labels():  # pragma: no cover - never called, read by pybabel

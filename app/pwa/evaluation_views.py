@@ -4,13 +4,17 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth import policy
 from app.auth.policy import requires
+from app.common.boundary import form_page
 from app.common.errors import ServiceError
+from app.common.forms import load_form
+from app.common.paging import paginate
 from app.common.time import local_today
 from app.evaluation import batch, present, services
+from app.evaluation.forms import EvaluationRunForm, EvaluationStepForm
 from app.evaluation.models import EvaluationRun
 from app.extensions import db
 from app.org.services import county_units
@@ -45,26 +49,24 @@ def _may_manage():
     return current_user.is_city_level
 
 
-@bp.route("/evaluations", methods=["GET", "POST"])
+@bp.route("/evaluations/run", methods=["POST"])
+@requires("evaluation.manage")
+@form_page(on_refusal="pwa.evaluations")
+def evaluation_start():
+    """Start the evaluation of a quarter for the whole city: checked at once, computed on the worker (a
+    job with a progress page that links to the run when it is computed)."""
+    from app.jobs import services as jobs
+
+    if not _may_manage():
+        abort(403)
+    quarter = services.check_run_request(load_form(EvaluationRunForm())["quarter"])
+    job = jobs.start("evaluation.run", {"quarter": quarter}, current_user)
+    return redirect(url_for("pwa.job_page", job_id=job.id))
+
+
+@bp.route("/evaluations")
 @requires("evaluation.read")
 def evaluations():
-    if request.method == "POST":
-        if not _may_manage():
-            abort(403)
-        try:
-            run = services.run(request.form.get("quarter", ""), current_user)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            for messages in exc.errors.values():
-                for message in messages:
-                    flash(message, "error")
-            return redirect(url_for("pwa.evaluations"))
-        flash(_("Evaluation of %(q)s computed: %(n)d licences.", q=run.quarter, n=run.retailer_count), "ok")
-        if services.is_provisional(run):
-            flash(_("The quarter has not ended: this draft is a provisional preview. It can be reviewed and "
-                    "published only after %(d)s.", d=run.as_of.isoformat()), "warn")
-        return redirect(url_for("pwa.evaluation_run", run_id=run.id))
     stmt = policy.scope(current_user, "evaluation.read", select(EvaluationRun), EvaluationRun)
     runs = list(db.session.scalars(stmt.order_by(EvaluationRun.quarter.desc(), EvaluationRun.id.desc()).limit(40)))
     return render_template("evaluation/runs.html", runs=runs, quarters=_recent_quarters(), may_manage=_may_manage(),
@@ -78,13 +80,10 @@ def evaluation_run(run_id):
     args = {k: (request.args.get(k) or "").strip() or None for k in ("grade", "unit", "move", "q")}
     if args["move"] not in (None, "up", "down", "new"):
         args["move"] = None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    stmt = services.rows_query(run, current_user, **args)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    p = paginate(services.rows_query(run, current_user, **args), per_page=PER_PAGE, rows=True)
     return render_template(
-        "evaluation/run.html", run=run, detail=present.run_detail(run, current_user), rows=rows, total=total,
-        page=page, pages=max(1, (total + PER_PAGE - 1) // PER_PAGE), args=args, labels=_labels(),
+        "evaluation/run.html", run=run, detail=present.run_detail(run, current_user), rows=p.items, total=p.total,
+        p=p, args=args, labels=_labels(),
         may_manage=_may_manage() and policy.can(current_user, "evaluation.manage", run),
         provisional=services.is_provisional(run), superseded_by=_superseded_by(run),
         supersedes=db.session.get(EvaluationRun, run.supersedes_id) if run.supersedes_id else None,
@@ -102,29 +101,24 @@ def _public_from(run):
 
 @bp.route("/evaluations/<int:run_id>/<any(review, publish, supersede):step>", methods=["POST"])
 @requires("evaluation.manage")
+@form_page(on_refusal="pwa.evaluation_run")
 def evaluation_step(run_id, step):
     run = policy.get_or_404(current_user, "evaluation.manage", EvaluationRun, run_id)
+    data = load_form(EvaluationStepForm())
     target = run
-    try:
-        if step in ("review", "publish") and request.form.get("confirm") != "yes":
-            raise ServiceError({"confirm": [_("Tick the box to confirm.")]})
-        if step == "review":
-            services.review(run, current_user)
-            message = _("Run %(id)d reviewed. It can now be published.", id=run.id)
-        elif step == "publish":
-            services.publish(run, current_user)
-            message = _("Run %(id)d published. Objections are possible until %(d)s; the public sees the grades "
-                        "from that day.", id=run.id, d=run.objection_closes_on.isoformat())
-        else:
-            target = services.supersede(run, request.form.get("reason", ""), current_user)
-            message = _("A new draft of %(q)s was computed to supersede run %(id)d.", q=run.quarter, id=run.id)
-        db.session.commit()
-        flash(message, "ok")
-    except ServiceError as exc:
-        db.session.rollback()
-        for messages in exc.errors.values():
-            for m in messages:
-                flash(m, "error")
+    if step in ("review", "publish") and not data["confirm"]:
+        raise ServiceError({"confirm": [_("Tick the box to confirm.")]})
+    if step == "review":
+        services.review(run, current_user)
+        message = _("Run %(id)d reviewed. It can now be published.", id=run.id)
+    elif step == "publish":
+        services.publish(run, current_user)
+        message = _("Run %(id)d published. Objections are possible until %(d)s; the public sees the grades "
+                    "from that day.", id=run.id, d=run.objection_closes_on.isoformat())
+    else:
+        target = services.supersede(run, data["reason"], current_user)
+        message = _("A new draft of %(q)s was computed to supersede run %(id)d.", q=run.quarter, id=run.id)
+    flash(message, "ok")
     return redirect(url_for("pwa.evaluation_run", run_id=target.id))
 
 

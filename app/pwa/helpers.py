@@ -1,8 +1,10 @@
 """Template helpers shared by all pages."""
-from flask import current_app, request
+from flask import current_app
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
+from app.common.boundary import refusal
 from app.common.time import to_local
 
 ROLE_LABELS = {
@@ -12,6 +14,8 @@ ROLE_LABELS = {
     "marketer": "Account manager",
     "retailer": "Retailer",
     "partner": "Partner authority",
+    "mkt_supervisor": "Marketing supervisor",
+    "ordering": "Ordering system",
 }
 MARKET_TYPE_LABELS = {"city": "City", "town": "Market town", "village": "Village"}
 FORMAT_LABELS = {"convenience": "Convenience store", "supermarket": "Supermarket", "grocery": "Grocery",
@@ -32,9 +36,36 @@ def label(table, key):
     return _(_LABEL_TABLES[table].get(key, key))
 
 
+def field_errors(errors, name):
+    """The messages of one form field, each in a span next to the field (a refused form shows them)."""
+    messages = (errors or {}).get(name) or []
+    return Markup("").join(Markup('<span class="field-error" data-testid="error-{}">{}</span>').format(name, m)
+                           for m in messages)
+
+
 def localtime(dt, fmt="%Y-%m-%d %H:%M"):
     local = to_local(dt)
     return local.strftime(fmt) if local else ""
+
+
+def _policy_text(text):
+    from app.common.bilingual import pick
+
+    return pick(text)
+
+
+def _licence_state(retailer):
+    from app.licences.state import licence_state
+
+    return licence_state(retailer)
+
+
+def _calendar_note(start, due=None) -> str:
+    """The plain sentence a deadline from ``start`` to ``due`` shows while it reaches a year without an
+    official holiday schedule ("" otherwise)."""
+    from app.common.workdays import deadline_note
+
+    return deadline_note(start, due or start) if start else ""
 
 
 def register_template_helpers(app):
@@ -48,18 +79,14 @@ def register_template_helpers(app):
             "role_label": role_label,
             "label": label,
             "shell_version": current_app.config["APP_SHELL_VERSION"],
+            "refusal": refusal,
+            "field_errors": field_errors,
+            "licence_state": _licence_state,
+            "policy_text": _policy_text,
+            "calendar_note": _calendar_note,
         }
 
     app.jinja_env.filters["localtime"] = localtime
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.path.startswith("/api/") and response.mimetype == "application/json":
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 # Labels are passed through gettext at render time; list them for extraction.
@@ -68,3 +95,4 @@ def _extract_labels():  # pragma: no cover - never called, read by pybabel
     _("Partner authority"), _("City"), _("Market town"), _("Village"), _("Convenience store"), _("Supermarket")
     _("Grocery"), _("Tobacco and liquor shop"), _("Entertainment venue"), _("Other"), _("Active")
     _("Suspended"), _("Cancelled")
+    _("Marketing supervisor"), _("Ordering system")

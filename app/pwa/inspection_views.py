@@ -1,11 +1,12 @@
 """Field inspection pages: the inspector's offline app (/inspect), the list and summary of recorded
 inspections, and the record as PDF. The data itself goes through the JSON API (app/api/inspections.py)."""
-from flask import make_response, render_template, request
+from flask import make_response, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth import policy
 from app.auth.policy import requires
+from app.common.paging import paginate
 from app.extensions import db
 from app.inspections import services
 from app.inspections.labels import label as inspection_label
@@ -25,17 +26,32 @@ def inspect():
 @bp.route("/inspections")
 @requires("inspections.read")
 def inspection_list():
-    args = {"outcome": request.args.get("outcome") if request.args.get("outcome") in OUTCOMES else None,
-            "flagged": request.args.get("flagged") == "1" or None,
-            "retailer_id": request.args.get("retailer_id", type=int)}
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    per_page = 30
+    """Inspections in scope, filtered by officer, date, shop, outcome and flagged check-ins (kept in
+    the URL), newest first."""
+    from app.inspections.schemas import InspectionQuerySchema
+    from app.pwa.filters import parse_filters
+    from app.pwa.views import _counties_for
+
+    args, errors = parse_filters(InspectionQuerySchema())
+    for flag in ("flagged", "violations"):
+        if not args.get(flag):
+            args.pop(flag, None)
     stmt = services.list_query(current_user, args)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    pages = max(1, (total + per_page - 1) // per_page)
-    return render_template("inspections/list.html", rows=rows, total=total, page=page, pages=pages, args=args,
-                           outcomes=OUTCOMES, L=inspection_label)
+    p = paginate(stmt, per_page=30)
+    rows, total = p.items, p.total
+    return render_template("inspections/list.html", rows=rows, total=total, p=p, args=args,
+                           errors=errors, outcomes=OUTCOMES, L=inspection_label, officers=_officers_in_scope(),
+                           counties=_counties_for(current_user)), (400 if errors else 200)  # a filter value refused: named on the page
+
+
+def _officers_in_scope():
+    """The inspectors whose inspections the user may read, for the officer filter."""
+    from app.auth.models import User
+
+    stmt = select(User).where(User.role == "inspector").order_by(User.unit_id, User.display_name, User.id)
+    if not current_user.is_city_level:
+        stmt = stmt.where(User.unit_id == current_user.unit_id)
+    return list(db.session.scalars(stmt))
 
 
 @bp.route("/inspections/<int:inspection_id>")

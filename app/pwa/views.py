@@ -3,14 +3,16 @@ from urllib.parse import urlsplit
 
 from flask import (current_app, make_response, redirect, render_template, request, send_from_directory,
                    url_for)
-from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth import policy, services
 from app.auth.models import ApiToken
+from app.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from app.auth.policy import requires
-from app.common.errors import ServiceError
+from app.common.boundary import form_page
+from app.common.forms import PageForm, load_form
+from app.common.paging import paginate
 from app.extensions import db
 from app.i18n import LANG_COOKIE, SUPPORTED
 from app.pwa import bp
@@ -31,12 +33,10 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("pwa.home"))
-    error = None
-    username = ""
-    status = 200
-    if request.method == "POST":
-        username = request.form.get("username", "")
-        result = services.authenticate(username, request.form.get("password", ""))
+    form = PageForm(LoginForm())
+    error, status = None, 200
+    if form.submitted:
+        result = services.authenticate(form.data["username"], form.data["password"])
         if result.ok:
             nxt = _safe_next(request.args.get("next"))
             if result.user.must_change_password:
@@ -44,7 +44,7 @@ def login():
             return redirect(nxt or url_for("pwa.home"))
         error = result.error
         status = 429 if result.reason == "throttled" else 401
-    return render_template("login.html", error=error, username=username), status
+    return render_template("login.html", error=error, username=form.values.get("username", "")), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -58,31 +58,24 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @requires("session")
+@form_page
 def change_password():
-    errors = {}
-    if request.method == "POST":
-        try:
-            services.change_own_password(current_user, request.form.get("current_password", ""),
-                                         request.form.get("new_password", ""),
-                                         request.form.get("confirm_password", ""))
-            db.session.commit()
-            return redirect(url_for("pwa.home", changed=1))
-        except ServiceError as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template("change_password.html", errors=errors), (422 if errors else 200)
+    form = PageForm(PasswordChangeForm())
+    if form.submitted:
+        services.change_own_password(current_user, form.data["current_password"], form.data["new_password"],
+                                     form.data["confirm_password"])
+        return redirect(url_for("pwa.home", changed=1))
+    return render_template("change_password.html", errors=form.errors), form.status
 
 
 @bp.route("/language", methods=["POST"])
 @requires("public")
 def set_language():
-    lang = request.form.get("lang")
-    if lang not in SUPPORTED:
-        lang = "zh_Hans_CN"
+    data = load_form(LanguageForm())
+    lang = data["lang"] if data["lang"] in SUPPORTED else "zh_Hans_CN"
     if current_user.is_authenticated:
         services.set_locale(current_user, lang)
-        db.session.commit()
-    response = redirect(_safe_next(request.form.get("next")) or url_for("pwa.home"))
+    response = redirect(_safe_next(data["next"]) or url_for("pwa.home"))
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
     return response
@@ -93,14 +86,26 @@ def set_language():
 def home():
     user = current_user
     ctx = {"user": user}
-    if user.role in ("admin", "supervisor", "inspector", "marketer"):
-        stmt = policy.scope(user, "retailers.read", select(func.count(Retailer.id)), Retailer)
-        ctx["retailer_count"] = db.session.scalar(stmt)
-        ctx["active_count"] = db.session.scalar(stmt.where(Retailer.status == "active"))
+    if user.role in ("admin", "supervisor", "inspector", "marketer", "mkt_supervisor"):
+        from app.retailers.counts import summary
+
+        ctx["counts"] = summary(user)
+    if user.role == "supervisor":
+        from app.licences.services import count_open
+
+        ctx["licence_checks_open"] = count_open(user)
+        from app.warnings.services import count_open as warnings_open
+
+        ctx["warnings_open"] = warnings_open(user)
+    if user.role == "inspector":
+        from app.common.time import local_today
+        from app.scheduling.queries import day_visits
+
+        ctx["today_visits"] = day_visits(user, local_today())
     if user.role == "retailer":
         ctx["licences"] = list(db.session.scalars(
             policy.scope(user, "me.retailers", select(Retailer), Retailer).order_by(Retailer.licence_no)))
-    if user.role == "partner":
+    if user.role in ("partner", "ordering"):
         ctx["tokens"] = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                                                 .order_by(ApiToken.id)))
     return render_template(f"home_{user.role}.html", **ctx)
@@ -109,24 +114,50 @@ def home():
 @bp.route("/retailers")
 @requires("retailers.read")
 def retailer_search():
-    """Staff search: licence number, name or pinyin initials; scoped to the user's county."""
+    """Staff search and filters (licence number, name or pinyin initials; county, grade, status, licence
+    state, tier), kept in the URL; scoped to the user's county. By default the licences in the register."""
+    from app.pwa.filters import parse_filters
+    from app.retailers.schemas import GRADES, LICENCE_STATES, RetailerQuerySchema
     from app.retailers.services import list_query
 
-    q = (request.args.get("q") or "").strip()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    per_page = 20
-    stmt = list_query(current_user, {"q": q} if q else {})
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    pages = max(1, (total + per_page - 1) // per_page)
-    return render_template("retailers.html", q=q, rows=rows, page=page, pages=pages, total=total)
+    args, errors = parse_filters(RetailerQuerySchema(), {"status": "registered"})
+    stmt = list_query(current_user, args)
+    p = paginate(stmt, per_page=20)
+    rows, total = p.items, p.total
+    grades = _live_grades([r.id for r in rows])
+    return render_template("retailers.html", q=args.get("q", ""), args=args, errors=errors, rows=rows, p=p,
+                           total=total, grades=grades, grade_choices=GRADES,
+                           licence_states=LICENCE_STATES, counties=_counties_for(current_user)), (400 if errors else 200)  # a filter value refused: named on the page
+
+
+def _live_grades(ids) -> dict:
+    from app.credit.models import RetailerGrade
+
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(RetailerGrade.retailer_id, RetailerGrade.grade)
+                                   .where(RetailerGrade.retailer_id.in_(ids))).all())
+
+
+def _counties_for(user) -> list:
+    """The counties a user may filter by: all for city level, none to choose for a county's staff."""
+    from app.org.models import OrgUnit
+
+    if not user.is_city_level:
+        return []
+    return list(db.session.scalars(select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.code)))
 
 
 @bp.route("/retailers/<int:retailer_id>")
 @requires("retailers.read")
 def retailer_detail(retailer_id):
     retailer = policy.get_or_404(current_user, "retailers.read", Retailer, retailer_id)
-    return render_template("retailer.html", r=retailer)
+    service = None
+    if policy.role_allows(current_user, "service.read", via_token=False):
+        from app.service.present import staff_view
+
+        service = staff_view(retailer, current_user)
+    return render_template("retailer.html", r=retailer, service=service)
 
 
 @bp.route("/offline")
@@ -176,6 +207,10 @@ def _shell_files():
             # field inspections (offline): the outbox on every page, the field app's code and style
             url_for("static", filename="js/outbox.js"), url_for("static", filename="js/inspect.js"),
             url_for("static", filename="css/inspect.css"),
+            # the inspector's day: hand-off links and the route map (Leaflet), usable offline
+            url_for("static", filename="js/chinacoords.js"), url_for("static", filename="js/route_map.js"),
+            url_for("static", filename="css/field.css"), url_for("static", filename="vendor/leaflet/leaflet.js"),
+            url_for("static", filename="vendor/leaflet/leaflet.css"),
             url_for("pwa.manifest")]
 
 

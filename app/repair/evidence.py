@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from app.common.errors import ServiceError
 from app.extensions import db
 from app.repair.models import EvidenceFile
+from app.storage import pending
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_FILES = 6
@@ -58,24 +59,37 @@ def evidence_dir() -> str:
     return path
 
 
+def _checked(f) -> tuple[bytes, str, str]:
+    """(bytes, content type, kind) of one upload, or ServiceError naming the file."""
+    name = os.path.basename(f.filename or "")[-128:]
+    data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ServiceError({"evidence": [_("%(name)s: the file is larger than %(n)d MB.", name=name,
+                                           n=MAX_BYTES // (1024 * 1024))]})
+    sniffed = _sniff(data[:16])
+    if sniffed is None or not data:
+        raise ServiceError({"evidence": [_("%(name)s: only photos (JPEG, PNG, WebP) and PDF documents can be "
+                                           "uploaded.", name=name)]})
+    ctype, kind = sniffed
+    if kind == "photo":
+        try:
+            _check_image(data)
+        except ServiceError:
+            raise ServiceError({"evidence": [_("%(name)s: the file is not a readable image.", name=name)]}) from None
+    return data, ctype, kind
+
+
 def save_uploads(files, retailer, actor) -> list[EvidenceFile]:
+    """All the files or none: every file is checked before any is written, and what is written is
+    removed again if the request's transaction does not commit (app.storage.pending)."""
     files = [f for f in files if f and f.filename]
     if len(files) > MAX_FILES:
         raise ServiceError({"evidence": [_("At most %(n)d files.", n=MAX_FILES)]})
+    checked = [(f, *_checked(f)) for f in files]
     saved = []
-    for f in files:
-        data = f.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise ServiceError({"evidence": [_("A file is larger than %(n)d MB.", n=MAX_BYTES // (1024 * 1024))]})
-        sniffed = _sniff(data[:16])
-        if sniffed is None or not data:
-            raise ServiceError({"evidence": [_("Only photos (JPEG, PNG, WebP) and PDF documents can be uploaded.")]})
-        ctype, kind = sniffed
-        if kind == "photo":
-            _check_image(data)
+    for f, data, ctype, kind in checked:
         stored = secrets.token_hex(16) + ".bin"
-        with open(os.path.join(evidence_dir(), stored), "wb") as out:
-            out.write(data)
+        pending.write(os.path.join(evidence_dir(), stored), data)
         ev = EvidenceFile(retailer_id=retailer.id, kind=kind, original_name=os.path.basename(f.filename)[-128:],
                           content_type=ctype, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                           stored_name=stored, uploaded_by_id=getattr(actor, "id", None))

@@ -12,7 +12,7 @@ from app.commitments import services as commitments
 from app.common.errors import ServiceError
 from app.common.time import local_today, utcnow
 from app.common.validation import N_
-from app.common.workdays import add_working_days, working_days_between
+from app.common.workdays import add_working_days, deadline_note, unofficial_years, working_days_between
 from app.credit.models import CreditRecord
 from app.extensions import db
 from app.notices import services as notices
@@ -111,6 +111,55 @@ def objection_deadline(obj: Objection, today: date | None = None):
                                                     rules()["objection"]["warn_working_days_before"])
 
 
+def repair_deadline_note(req: RepairRequest) -> str:
+    """The plain sentence an open request's deadlines carry while they reach a year without an official
+    holiday schedule (counted Monday to Friday), else ""."""
+    if req.status not in OPEN_REPAIR:
+        return ""
+    return deadline_note(req.submitted_on, max(req.accept_due, req.decide_due))
+
+
+def objection_deadline_note(obj: Objection) -> str:
+    return deadline_note(obj.submitted_on, obj.answer_due) if obj.status == "open" else ""
+
+
+def recompute_deadlines(year: int, actor=None) -> int:
+    """After a year's official schedule was entered or corrected: the open requests and objections whose
+    count of working days crosses that year are counted again from their submission day by the rules.
+    A deadline is never moved before the day of the change (what was not late does not become late).
+    Each change audited; returns how many moved."""
+    today = local_today()
+    first, last = date(year - 1, 12, 1), date(year, 12, 31)
+    r = rules()
+    moved = 0
+    for req in db.session.scalars(select(RepairRequest).where(RepairRequest.status.in_(OPEN_REPAIR),
+                                                              RepairRequest.decide_due >= first,
+                                                              RepairRequest.submitted_on <= last)
+                                  .order_by(RepairRequest.id)):
+        before = {"accept_due": req.accept_due.isoformat(), "decide_due": req.decide_due.isoformat()}
+        if req.accepted_at is None:
+            req.accept_due = max(add_working_days(req.submitted_on, r["repair"]["accept_within_working_days"]),
+                                 min(req.accept_due, today))
+        req.decide_due = max(add_working_days(req.submitted_on, r["repair"]["decide_within_working_days"]),
+                             min(req.decide_due, today))
+        after = {"accept_due": req.accept_due.isoformat(), "decide_due": req.decide_due.isoformat()}
+        if after != before:
+            moved += 1
+            audit("repair.deadline.recount", "RepairRequest", req.id, before=before,
+                  after={**after, "calendar_year": year}, actor=actor)
+    for obj in db.session.scalars(select(Objection).where(Objection.status == "open", Objection.answer_due >= first,
+                                                          Objection.submitted_on <= last).order_by(Objection.id)):
+        before = obj.answer_due
+        obj.answer_due = max(add_working_days(obj.submitted_on, r["objection"]["answer_within_working_days"]),
+                             min(obj.answer_due, today))
+        if obj.answer_due != before:
+            moved += 1
+            audit("objection.deadline.recount", "Objection", obj.id, before={"answer_due": before.isoformat()},
+                  after={"answer_due": obj.answer_due.isoformat(), "calendar_year": year}, actor=actor)
+    db.session.flush()
+    return moved
+
+
 # ---- repair requests ------------------------------------------------------------------------------------
 
 def _own_record(retailer: Retailer, record_id) -> CreditRecord:
@@ -152,9 +201,13 @@ def submit_repair(retailer: Retailer, user, *, record_id, statement: str, penalt
     db.session.flush()
     audit("repair.submit", "RepairRequest", req.id, after={"record": record.id, "decide_due": req.decide_due,
                                                            "evidence": req.evidence_ids}, actor=user)
+    years = unofficial_years(today, req.decide_due)
     notices.notify_supervisors(retailer, "repair_submitted", N_("New credit repair request: %(shop)s"),
-                               N_("Accept by %(a)s, decide by %(d)s."), link=f"/supervise/repairs/{req.id}",
-                               shop=retailer.shop_name, a=req.accept_due.isoformat(), d=req.decide_due.isoformat())
+                               N_("Accept by %(a)s, decide by %(d)s. The official holiday schedule for %(years)s "
+                                  "has not been entered yet: the deadline is counted Monday to Friday.") if years
+                               else N_("Accept by %(a)s, decide by %(d)s."), link=f"/supervise/repairs/{req.id}",
+                               shop=retailer.shop_name, a=req.accept_due.isoformat(), d=req.decide_due.isoformat(),
+                               years="、".join(str(y) for y in years))
     return req
 
 
@@ -229,8 +282,7 @@ def approve_repair(req: RepairRequest, actor, reason: str, today: date | None = 
                             N_("The record no longer counts from %(d)s. Your grade is now %(g)s (%(s)s points). "
                                "Reasons: %(r)s"), link=f"/me/requests/{req.retailer_id}",
                             d=today.isoformat(), g=grade, s=score, r=reason)
-    notices.consume_grade_changes()
-    return req
+    return req  # the grade change is told by the notices consumer (job runner) after commit
 
 
 def refuse_repair(req: RepairRequest, actor, reason: str, today: date | None = None) -> RepairRequest:
@@ -315,9 +367,13 @@ def submit_objection(retailer: Retailer, user, *, record_id=None, grade_told_on:
         credit_link.mark_disputed(record, True, user, f"objection {obj.id}")
     audit("objection.submit", "Objection", obj.id, after={"record": obj.record_id, "grade": grade,
                                                           "answer_due": obj.answer_due}, actor=user)
+    years = unofficial_years(today, obj.answer_due)
     notices.notify_supervisors(retailer, "objection_submitted", N_("New objection: %(shop)s"),
-                               N_("Answer by %(d)s."), link=f"/supervise/objections/{obj.id}",
-                               shop=retailer.shop_name, d=obj.answer_due.isoformat())
+                               N_("Answer by %(d)s. The official holiday schedule for %(years)s has not been "
+                                  "entered yet: the deadline is counted Monday to Friday.") if years
+                               else N_("Answer by %(d)s."), link=f"/supervise/objections/{obj.id}",
+                               shop=retailer.shop_name, d=obj.answer_due.isoformat(),
+                               years="、".join(str(y) for y in years))
     return obj
 
 
@@ -381,8 +437,7 @@ def answer_objection(obj: Objection, actor, *, upheld: bool, answer: str, dismis
                                 N_("Answer: %(a)s"), link=f"/me/requests/{obj.retailer_id}", a=answer)
     if dismissed:
         _flag_published_quarter(obj, dismissed)
-    notices.consume_grade_changes()
-    return obj
+    return obj  # the grade change is told by the notices consumer (job runner) after commit
 
 
 def _flag_published_quarter(obj: Objection, dismissed: list[CreditRecord]) -> None:
@@ -410,25 +465,50 @@ def _flag_published_quarter(obj: Objection, dismissed: list[CreditRecord]) -> No
 
 # ---- deadline warnings (daily job) -------------------------------------------------------------------------
 
+def _state_body(state, start, due):
+    """The warning's body: overdue or due soon, and, while the deadline reaches a year without an
+    official holiday schedule, that it was counted Monday to Friday."""
+    years = unofficial_years(start, due)
+    if not years:
+        return N_("Overdue") if state == "overdue" else N_("Due soon"), ""
+    if state == "overdue":
+        return N_("Overdue. The official holiday schedule for %(years)s has not been entered yet: the deadline "
+                  "is counted Monday to Friday."), "、".join(str(y) for y in years)
+    return N_("Due soon. The official holiday schedule for %(years)s has not been entered yet: the deadline "
+              "is counted Monday to Friday."), "、".join(str(y) for y in years)
+
+
 def warn_deadlines(today: date | None = None) -> int:
-    """Notices to supervisors for requests and objections due soon or overdue (once per state)."""
+    """Notices to supervisors for repair requests, objections and licence requests due soon or overdue
+    (once per state)."""
     today = today or local_today()
     sent = 0
     for req in db.session.scalars(select(RepairRequest).where(RepairRequest.status.in_(OPEN_REPAIR))):
         which, due, state = repair_deadline(req, today)
         if state != "ok":
-            notices.notify_supervisors(req.retailer, "deadline", N_("Repair request %(id)s: deadline %(d)s"),
-                                       N_("Overdue") if state == "overdue" else N_("Due soon"),
+            body, years = _state_body(state, req.submitted_on, due)
+            notices.notify_supervisors(req.retailer, "deadline", N_("Repair request %(id)s: deadline %(d)s"), body,
                                        link=f"/supervise/repairs/{req.id}", dedupe_key=f"rr:{req.id}:{which}:{state}",
-                                       id=req.id, d=due.isoformat())
+                                       id=req.id, d=due.isoformat(), years=years)
             sent += 1
     for obj in db.session.scalars(select(Objection).where(Objection.status == "open")):
         _which, due, state = objection_deadline(obj, today)
         if state != "ok":
-            notices.notify_supervisors(obj.retailer, "deadline", N_("Objection %(id)s: deadline %(d)s"),
-                                       N_("Overdue") if state == "overdue" else N_("Due soon"),
+            body, years = _state_body(state, obj.submitted_on, due)
+            notices.notify_supervisors(obj.retailer, "deadline", N_("Objection %(id)s: deadline %(d)s"), body,
                                        link=f"/supervise/objections/{obj.id}", dedupe_key=f"ob:{obj.id}:{state}",
-                                       id=obj.id, d=due.isoformat())
+                                       id=obj.id, d=due.isoformat(), years=years)
+            sent += 1
+    from app.licence_requests.models import LicenceRequest
+
+    warn = rules()["repair"]["warn_working_days_before"]
+    for lr in db.session.scalars(select(LicenceRequest).where(LicenceRequest.status == "submitted")):
+        state = deadline_state(lr.decide_due, today, warn)
+        if state != "ok":
+            body, years = _state_body(state, lr.submitted_on, lr.decide_due)
+            notices.notify_supervisors(lr.retailer, "deadline", N_("Licence request %(id)s: deadline %(d)s"), body,
+                                       link=f"/supervise/licence-requests/{lr.id}", dedupe_key=f"lr:{lr.id}:{state}",
+                                       id=lr.id, d=lr.decide_due.isoformat(), years=years)
             sent += 1
     db.session.flush()
     return sent

@@ -143,45 +143,59 @@ def measures(grade: str, policy):
 
 
 def steps_to_improve(retailer: Retailer, result, lines, user) -> list[str]:
-    """Concrete steps, in the retailer's language: lapses, repairs, bonuses, the next grade."""
+    """Concrete steps, in the retailer's language: the next grade the points can reach (none above
+    what a veto or cap allows while it holds), when a rule ends, lapses, repairs, bonuses."""
+    from flask_babel import gettext as _
+
     from app.commitments import services as commitments
     from app.repair import services as repair
 
     steps = []
     policy = credit_link.policy_on(result.as_of)
+    rule = result.rule
     better = [t for t in policy.grades if t.min_score is not None and t.min_score > result.score]
+    if rule is not None:
+        # While a veto or a cap holds, points cannot lift the grade above what the rule allows.
+        better = [t for t in better if policy.rank(t.grade) >= policy.rank(rule.grade)]
     if better:
         nxt = better[-1]
-        steps.append((f"再得 {nxt.min_score - result.score} 分可升至 {nxt.grade} 级。" if zh() else
-                      f"{nxt.min_score - result.score} more points would raise the grade to {nxt.grade}."))
-    if result.rule is not None:
-        steps.append((f"{result.rule.until.isoformat()} 起，{'否决' if result.rule.kind == 'veto' else '封顶'}规则不再适用。"
-                      if zh() else f"From {result.rule.until.isoformat()} the {result.rule.kind} rule no longer applies."))
+        steps.append(_("%(n)d more points would raise the grade to %(g)s.", n=nxt.min_score - result.score,
+                       g=nxt.grade))
+    if rule is not None:
+        until = rule.until.isoformat()
+        if rule.kind == "veto":
+            steps.append(_("A veto holds the grade at %(g)s until %(d)s: no points raise it before then.",
+                           g=rule.grade, d=until))
+        elif rule.kind == "cap":
+            steps.append(_("An administrative penalty caps the grade at %(g)s until %(d)s.", g=rule.grade, d=until))
+        else:
+            steps.append(_("A new licence is graded at most %(g)s until %(d)s.", g=rule.grade, d=until))
+        if rule.until > result.as_of:
+            after = credit_link.compute(retailer, rule.until).grade
+            steps.append(_("From %(d)s the rule no longer applies; on the records known today the grade will then "
+                           "be %(g)s.", d=until, g=after))
     for line in lines:
         if not line.counting or line.points >= 0:
             continue
-        steps.append((f"“{line.name}”（{line.points} 分）将于 {line.counts_until.isoformat()} 起不再计分。" if zh() else
-                      f"“{line.name}” ({line.points}) stops counting on {line.counts_until.isoformat()}."))
+        steps.append(_("“%(name)s” (%(n)d points) stops counting on %(d)s.", name=line.name, n=line.points,
+                       d=line.counts_until.isoformat()))
         if user is not None:
             elig = repair.eligibility(line.record, user)
             if elig is not None:
                 codes = {r.code for r in elig.reasons}
                 if not codes & {"not_counting", "lapses_by_itself", "not_repairable", "already_repaired",
                                 "min_period_not_passed"}:
-                    steps.append(("可以对该记录申请信用修复。" if zh() else "You may ask for credit repair of this record."))
+                    steps.append(_("You may ask for credit repair of this record."))
                 else:
                     for r in elig.reasons:
                         if r.code == "min_period_not_passed":
-                            steps.append((f"该记录 {r.met_on.isoformat()} 起可申请信用修复。" if zh() else
-                                          f"Credit repair of this record may be asked for from {r.met_on.isoformat()}."))
+                            steps.append(_("Credit repair of this record may be asked for from %(d)s.",
+                                           d=r.met_on.isoformat()))
     if commitments.active(retailer) is None:
-        steps.append(("签署信用承诺，全年守诺可加 5 分。" if zh() else
-                      "Sign the credit commitment: keeping it a full year earns 5 points."))
+        steps.append(_("Sign the credit commitment: keeping it a full year earns 5 points."))
     else:
-        steps.append(("守信经营满一年，信用承诺可加 5 分。" if zh() else
-                      "Keep the commitment for a full year to earn 5 points."))
-    steps.append(("加入诚信互助小组、获评示范户等也可加分（加分合计最多 30 分）。" if zh() else
-                  "Integrity group stars and model-retailer honours also add points (at most 30 in all)."))
+        steps.append(_("Keep the commitment for a full year to earn 5 points."))
+    steps.append(_("Integrity group stars and model-retailer honours also add points (at most 30 in all)."))
     return steps
 
 

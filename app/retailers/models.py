@@ -21,6 +21,9 @@ class Operator(db.Model):
     # HMAC-SHA256 of the normalised ID number with ID_HASH_KEY: never the number itself.
     id_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(64))
+    # The ID number masked for publication (320802********123X): kept from the clear number when the
+    # operator is registered, for the 双公示 items of a shop with no unified social credit code.
+    id_masked: Mapped[str | None] = mapped_column(String(18))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     retailers = relationship("Retailer", back_populates="operator")
@@ -45,6 +48,8 @@ class Retailer(db.Model):
     name_initials: Mapped[str] = mapped_column(String(128), index=True)
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
     operator_name: Mapped[str] = mapped_column(String(64))
+    # 统一社会信用代码 (GB 32100-2015) of the enterprise or individual business running the shop, if any.
+    credit_code: Mapped[str | None] = mapped_column(String(18))
     phone: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(256))
     lat: Mapped[float | None] = mapped_column(Float)

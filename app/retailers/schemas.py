@@ -4,9 +4,11 @@ import re
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from app.common import uscc
 from app.common.validation import N_
 from app.retailers.identity import is_valid_id_number
 from app.retailers.models import BUSINESS_FORMATS, MARKET_TYPES, STATUSES
+from app.common.fields import UtcDateTime
 
 LICENCE_RE = re.compile(r"^\d{12}$")
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -24,6 +26,16 @@ class UnitField(fields.Field):
         return None if value is None else value.code
 
 
+def _licence_state(retailer) -> str:
+    from app.licences.state import licence_state
+
+    return licence_state(retailer).state
+
+
+LICENCE_STATE_DOC = {"description": "computed from status and expiry date: valid | expiring (within 60 days) | "
+                                    "expired | suspended | cancelled"}
+
+
 class RetailerStaffSchema(Schema):
     """Staff view (admin, supervisor, inspector, marketer)."""
 
@@ -32,6 +44,7 @@ class RetailerStaffSchema(Schema):
     shop_name = fields.Str()
     operator_name = fields.Str()
     operator_id = fields.Int(dump_only=True)
+    credit_code = fields.Str(allow_none=True, metadata={"description": "统一社会信用代码 (GB 32100-2015), if any"})
     phone = fields.Str(allow_none=True)
     address = fields.Str()
     lat = fields.Float(allow_none=True)
@@ -43,9 +56,10 @@ class RetailerStaffSchema(Schema):
     licence_issued_on = fields.Date()
     licence_expires_on = fields.Date()
     status = fields.Str()
+    licence_state = fields.Function(_licence_state, dump_only=True, metadata=LICENCE_STATE_DOC)
     tier = fields.Int()
     version = fields.Int(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
     def _unit(self, obj):
         return obj.unit.code if obj.unit else None
@@ -69,6 +83,7 @@ class RetailerSelfSchema(Schema):
     licence_issued_on = fields.Date()
     licence_expires_on = fields.Date()
     status = fields.Str()
+    licence_state = fields.Function(_licence_state, metadata=LICENCE_STATE_DOC)
     tier = fields.Int()
 
 
@@ -94,6 +109,9 @@ class RetailerWriteSchema(Schema):
     operator_name = fields.Str(required=True, validate=validate.Length(min=1, max=64, error=N_("Too long.")))
     operator_id_number = fields.Str(required=True, load_only=True,
                                     metadata={"description": "Resident ID; stored only as a keyed hash"})
+    credit_code = fields.Str(allow_none=True, load_default=None, metadata={
+        "description": "the unified social credit code (统一社会信用代码, GB 32100-2015: 18 characters with a valid "
+                       "check character) of the enterprise or individual business running the shop; null if none"})
     phone = fields.Str(allow_none=True, load_default=None)
     address = fields.Str(required=True, validate=validate.Length(min=1, max=256, error=N_("Too long.")))
     lat = fields.Float(allow_none=True, load_default=None)
@@ -115,6 +133,23 @@ class RetailerWriteSchema(Schema):
     def _id_number(self, value, **kwargs):
         if not is_valid_id_number(value):
             raise ValidationError(_("Not a valid resident ID number (18 characters, check digit)."))
+
+    @validates("credit_code")
+    def _credit_code(self, value, **kwargs):
+        if not value or not value.strip():
+            return
+        problem = uscc.problem(uscc.normalise(value))
+        if problem == "length":
+            raise ValidationError(_("A unified social credit code has 18 characters."))
+        if problem == "charset":
+            raise ValidationError(_("A unified social credit code uses digits and capital letters except I, O, S, "
+                                    "V and Z."))
+        if problem in ("kind", "division"):
+            raise ValidationError(_("Not a unified social credit code: the registering authority, kind or "
+                                    "division code is wrong."))
+        if problem == "check":
+            raise ValidationError(_("The check character of this unified social credit code is wrong: please "
+                                    "check the code."))
 
     @validates("phone")
     def _phone(self, value, **kwargs):
@@ -143,10 +178,22 @@ class RetailerWriteSchema(Schema):
             raise ValidationError(errors)
 
 
+GRADES = ("AAA", "AA", "A", "B", "C", "D")
+LICENCE_STATES = ("valid", "expiring", "expired", "suspended", "cancelled")
+
+
 class RetailerQuerySchema(Schema):
     q = fields.Str(metadata={"description": "licence number, part of the name, or pinyin initials"})
     unit = fields.Str(metadata={"description": "county unit code"})
-    status = fields.Str(validate=_choice(STATUSES))
+    status = fields.Str(validate=_choice(STATUSES + ("registered",)), metadata={
+        "description": "stored status; registered: every licence not cancelled (the county count)"})
+    licence_state = fields.Str(validate=_choice(LICENCE_STATES), metadata=LICENCE_STATE_DOC)
+    grade = fields.Str(validate=_choice(GRADES), metadata={
+        "description": "live credit grade; with quarter: the official grade published for that quarter"})
+    quarter = fields.Str(validate=validate.Regexp(r"^\d{4}Q[1-4]$", error=N_("A quarter such as 2026Q3.")),
+                         metadata={"description": "with grade or moved: that quarter's published evaluation"})
+    moved = fields.Str(validate=_choice(("up", "down")), metadata={
+        "description": "with quarter: the official grade went up or down against the one published before"})
     market_type = fields.Str(validate=_choice(MARKET_TYPES))
     business_format = fields.Str(validate=_choice(BUSINESS_FORMATS))
     tier_min = fields.Int(validate=validate.Range(min=1, max=30, error=N_("Value out of range.")))

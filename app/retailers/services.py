@@ -7,13 +7,15 @@ from app.audit.services import record
 from app.auth import policy
 from app.common.errors import ServiceError
 from app.common.time import utcnow
+from app.common import uscc
+from app.common.uscc import mask_id_number
 from app.extensions import db
 from app.org.models import OrgUnit
 from app.retailers.identity import id_hash
 from app.retailers.models import Operator, Retailer
 from app.retailers.pinyin import initials
 
-AUDITED_FIELDS = ("licence_no", "shop_name", "operator_name", "operator_id", "phone", "address", "lat", "lng",
+AUDITED_FIELDS = ("licence_no", "shop_name", "operator_name", "operator_id", "credit_code", "phone", "address", "lat", "lng",
                   "unit_id", "market_type", "business_format", "licence_issued_on", "licence_expires_on", "status",
                   "tier")
 
@@ -33,7 +35,7 @@ def find_or_create_operator(id_number: str, name: str) -> Operator:
     digest = id_hash(id_number)
     operator = db.session.scalars(select(Operator).where(Operator.id_hash == digest)).first()
     if operator is None:
-        operator = Operator(id_hash=digest, name=name)
+        operator = Operator(id_hash=digest, name=name, id_masked=mask_id_number(id_number))
         db.session.add(operator)
         db.session.flush()
     return operator
@@ -61,6 +63,7 @@ def create_retailer(data: dict, *, actor) -> Retailer:
     retailer = Retailer(
         licence_no=data["licence_no"], shop_name=data["shop_name"].strip(), name_initials=initials(data["shop_name"]),
         operator=operator, operator_name=data["operator_name"].strip(), phone=data.get("phone"),
+        credit_code=uscc.normalise(data.get("credit_code")) or None,
         address=data["address"].strip(), lat=data.get("lat"), lng=data.get("lng"), unit=unit,
         market_type=data["market_type"], business_format=data["business_format"],
         licence_issued_on=data["licence_issued_on"], licence_expires_on=data["licence_expires_on"],
@@ -91,6 +94,8 @@ def update_retailer(retailer: Retailer, data: dict, *, actor) -> Retailer:
         operator = find_or_create_operator(data["operator_id_number"],
                                            data.get("operator_name") or retailer.operator_name)
         retailer.operator, retailer.operator_id = operator, operator.id  # the id now: the snapshot compares it
+    if "credit_code" in data:
+        retailer.credit_code = uscc.normalise(data["credit_code"]) or None
     for name in ("shop_name", "operator_name", "phone", "address", "lat", "lng", "market_type", "business_format",
                  "licence_issued_on", "licence_expires_on", "status", "tier"):
         if name in data:
@@ -116,7 +121,7 @@ def _recompute_after_update(retailer: Retailer, old_operator_id):
     grades it touches are recomputed in the same transaction, each with a GradeChange if it moved.
     A new operator's records now reach this licence, and this licence's records stop (or start)
     reaching the old (or new) operator's other licences."""
-    from app.credit.services import recompute_many
+    from app.credit.grading import recompute_many
 
     operators = {old_operator_id, retailer.operator_id} - {None}
     others = list(db.session.scalars(select(Retailer).where(
@@ -146,9 +151,25 @@ def list_query(user, args: dict):
         stmt = stmt.where(search_clause(args["q"]))
     if args.get("unit"):
         stmt = stmt.join(OrgUnit, Retailer.unit_id == OrgUnit.id).where(OrgUnit.code == args["unit"])
-    for name in ("status", "market_type", "business_format"):
+    if args.get("status") == "registered":
+        from app.retailers.counts import registered
+
+        stmt = stmt.where(registered())
+    elif args.get("status"):
+        stmt = stmt.where(Retailer.status == args["status"])
+    for name in ("market_type", "business_format"):
         if args.get(name):
             stmt = stmt.where(getattr(Retailer, name) == args[name])
+    if args.get("licence_state"):
+        from app.licences.state import state_clause
+
+        stmt = stmt.where(state_clause(args["licence_state"]))
+    if args.get("quarter"):
+        stmt = stmt.where(Retailer.id.in_(_official_rows(args)))
+    elif args.get("grade"):
+        from app.credit.models import RetailerGrade
+
+        stmt = stmt.where(Retailer.id.in_(select(RetailerGrade.retailer_id).where(RetailerGrade.grade == args["grade"])))
     if args.get("tier_min"):
         stmt = stmt.where(Retailer.tier >= args["tier_min"])
     if args.get("tier_max"):
@@ -157,6 +178,30 @@ def list_query(user, args: dict):
     order = {"licence_no": Retailer.licence_no, "shop_name": Retailer.shop_name,
              "-updated_at": Retailer.updated_at.desc(), "tier": Retailer.tier}[sort]
     return stmt.order_by(order, Retailer.id)
+
+
+def _official_rows(args: dict):
+    """Retailer ids of the quarter's published evaluation, by official grade and/or movement against
+    the grade published before it (what the dashboard's grade and movers charts count)."""
+    from sqlalchemy import case
+
+    from app.evaluation.models import EvaluationRow, EvaluationRun
+
+    run = select(EvaluationRun.id).where(EvaluationRun.quarter == args["quarter"],
+                                         EvaluationRun.status == "published").scalar_subquery()
+    stmt = select(EvaluationRow.retailer_id).where(EvaluationRow.run_id == run)
+    if args.get("grade"):
+        stmt = stmt.where(EvaluationRow.grade == args["grade"])
+    if args.get("moved"):
+        order = ("AAA", "AA", "A", "B", "C", "D")
+
+        def rank(col):
+            return case({g: i for i, g in enumerate(order)}, value=col)
+
+        stmt = stmt.where(EvaluationRow.previous_grade.in_(order), EvaluationRow.grade.in_(order))
+        stmt = stmt.where(rank(EvaluationRow.grade) < rank(EvaluationRow.previous_grade) if args["moved"] == "up"
+                          else rank(EvaluationRow.grade) > rank(EvaluationRow.previous_grade))
+    return stmt
 
 
 def search(user, q: str, limit: int = 20):

@@ -18,10 +18,17 @@ schedule_cli = AppGroup("schedule", help="Inspection scheduling (检查计划)."
 def plan_cmd(county, period, start):
     """Draft a plan for COUNTY (code, e.g. 320812) and publish its draw's commitment."""
     from app.common.time import local_today
-    from app.scheduling import services
+    from app.jobs.progress import Progress
+    from app.scheduling import planning
 
     try:
-        plan = services.create_plan(None, county, period, date.fromisoformat(start) if start else local_today())
+        with click.progressbar(length=100, label=f"planning {county} ({period})", item_show_func=lambda s: s,
+                               file=sys.stderr) as bar:
+            def echo(done, total, step):
+                bar.update(done - bar.pos, step)
+
+            plan = planning.create_plan(None, county, period, date.fromisoformat(start) if start else local_today(),
+                                        progress=Progress(None, echo=echo))
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -29,17 +36,17 @@ def plan_cmd(county, period, start):
             for m in messages:
                 click.echo(f"{field}: {m}", err=True)
         sys.exit(2)
-    draw = services.current_draw(plan)
+    draw = planning.current_draw(plan)
     click.echo(f"plan {plan.id}: {plan.period_start}..{plan.period_end}, {len(plan.visits)} visits, "
                f"commitment {draw.commitment}")
 
 
 @schedule_cli.command("react")
 def react_cmd():
-    """Consume grade changes (cursor "scheduling") and mark missed visits."""
-    from app.scheduling import services
+    """Consume grade changes (cursor "scheduling") and mark missed visits now (the worker does both on
+    its schedule; this runs them once, through the job runner's wrapper)."""
+    from app.jobs.tasks import PERIODIC_TASKS
 
-    n = services.consume_grade_changes()
-    m = services.mark_missed()
-    db.session.commit()
-    click.echo(f"grade changes processed: {n}; visits marked missed: {m}")
+    n = PERIODIC_TASKS["scheduling.consume"].call_local()
+    m = PERIODIC_TASKS["visits.mark_missed"].call_local()
+    click.echo(f"grade changes processed: {n['events']}; visits marked missed: {m['missed']}")

@@ -13,7 +13,14 @@ VISIT_KINDS = ("due", "random", "interview")
 # planned: in a draft plan; approved: in the inspectors' day lists; done: closed by an inspection;
 # missed: its day passed without an inspection (overdue, re-planned); cancelled: replaced, with a reason.
 VISIT_STATUSES = ("planned", "approved", "done", "missed", "cancelled")
-OUTCOMES = ("no_violation", "violation", "rectification")
+OPEN = ("planned", "approved")  # visits still to be done: in a draft plan, or approved
+# self_check: an AA/AAA retailer's remote self-check was accepted (信任监管, 非现场): it stands for the
+# routine visit and restarts the shop's cycle like an inspection.
+INSPECTED_OUTCOMES = ("no_violation", "violation", "rectification", "self_check")
+# The visit found no normal shop (the field inspection's abnormal outcomes): the visit is closed with
+# that outcome, but the shop was not inspected, so it does not restart the shop's inspection cycle.
+ABNORMAL_OUTCOMES = ("closed", "not_found", "moved", "not_trading")
+OUTCOMES = INSPECTED_OUTCOMES + ABNORMAL_OUTCOMES
 
 
 class SchedulingPolicy(db.Model):
@@ -77,8 +84,18 @@ class RandomDraw(db.Model):
     commitment: Mapped[str] = mapped_column(String(64))
     pool_digest: Mapped[str] = mapped_column(String(64))
     pool_size: Mapped[int] = mapped_column(Integer)
-    pool: Mapped[list] = mapped_column(JSON)  # [[retailer_id, grade], ...]
-    shares: Mapped[dict] = mapped_column(JSON)
+    pool: Mapped[list] = mapped_column(JSON)  # [[retailer_id, stratum grade], ...]
+    # What the strata are: "published" (the official quarterly grade of ``grades_quarter``, which the public
+    # may see; a licence without one counts as A) or "live" (draws made before that rule: the unpublished
+    # live grade, never shown to the public per shop).
+    grade_basis: Mapped[str] = mapped_column(String(12), default="published")
+    grades_quarter: Mapped[str | None] = mapped_column(String(6))
+    shares: Mapped[dict] = mapped_column(JSON)  # v2: this draw's probability per grade; v1: the policy's shares
+    # How the list follows from the seed (app.scheduling.planner.random_draw): "v1" per plan round(share × n)
+    # (older draws), "v2" the quarter's share spread over its plans, equal probability per shop.
+    scheme: Mapped[str] = mapped_column(String(4), default="v2", server_default="v1")
+    # v2: {"quarter", "policy_shares", "before", "after", "excluded"} (app.scheduling.planning._commit_draw)
+    quarter: Mapped[dict | None] = mapped_column(JSON)
     policy_version: Mapped[str] = mapped_column(String(24))
     seed: Mapped[str] = mapped_column(String(64))  # secret until revealed
     selected: Mapped[list] = mapped_column(JSON, default=list)
@@ -117,6 +134,9 @@ class Visit(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(16))
     done_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)  # why it was moved, cancelled or re-planned
+    # Visits made by a consumer carry the event they answer (e.g. "interview:grade:<event id>"): the
+    # database keeps it unique, so two workers replaying one event never create the visit twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

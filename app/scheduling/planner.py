@@ -5,13 +5,15 @@ For one county and one period (week, month, quarter) it builds the draft plan:
 1. **Due visits** (the mandatory cycle, 差异化监管): a shop is due ``interval_days`` (by grade) after
    its last inspection; a shop never inspected is due at once. A C or D shop is due several times in a
    quarter. Overdue visits come first.
-2. **The random draw** (双随机, part one): from all active shops of the county, stratified by grade,
-   ``round(share * n)`` shops of each grade, ranked by HMAC-SHA256(seed, shop id); the lowest ranks are
-   drawn. Before the draw only ``commitment`` (SHA-256 over the seed, the pool digest, the policy
-   version and the shares) is published; the seed is revealed with the results, and anyone can
-   recompute both (``verify_draw``).
-3. **Risk order**: within each window (7 days by default) visits are placed by a transparent risk
-   score (``risk``), each point with its reason.
+2. **The random draw** (双随机, part one): the share per grade is per quarter, spread over the
+   quarter's plans (``plan_shares``); per grade, systematic sampling with a random start over the
+   shops ranked by HMAC-SHA256(seed, shop id), so each shop has the same chance (``random_draw``,
+   scheme v2). Before the draw only ``commitment`` (SHA-256 over the scheme, the seed, the pool digest,
+   the policy version and the shares) is published; the seed is revealed with the results, and anyone
+   can recompute both (``verify_draw``).
+3. **Risk order**: tier by tier (``tier_of``: interviews and D shops first, then C, B, the rest), and
+   within each window (7 days by default) by a transparent risk score (``risk``), each point with its
+   reason.
 4. **Pairs** (双随机, part two): every working day the county's available officers (not on a day
    off) are shuffled with a seeded generator and paired; a pair's daily capacity is the smaller of
    its officers' capacities. A pair never visits a shop that the same pair visited last time.
@@ -33,7 +35,7 @@ from datetime import date, timedelta
 from app.scheduling.workdays import workdays
 
 GRADES = ("AAA", "AA", "A", "B", "C", "D")
-DRAW_SCHEME = "v1"
+DRAW_SCHEME = "v2"  # v1: round(share × n) per plan (older draws); v2: see plan_shares
 
 # ---------------------------------------------------------------- data
 
@@ -56,6 +58,9 @@ class Policy:
     visit_minutes: int = 30
     speed_kmh: float = 30.0
     hours: dict = field(default_factory=dict)  # county code -> ("08:30", "17:30")
+    # Counties with a single supervisor, where the one who drafts a plan may approve it (four eyes is the
+    # rule everywhere else: app.scheduling.planning.approve).
+    self_approval: tuple = ()
     # Risk points (the transparent rule).
     grade_points: dict = field(default_factory=lambda: {"AAA": 0, "AA": 2, "A": 5, "B": 15, "C": 30, "D": 45})
     overdue_point_per_day: float = 1.0
@@ -82,6 +87,7 @@ class Policy:
             "interview_days": self.interview_days, "default_capacity": self.default_capacity,
             "window_days": self.window_days, "visit_minutes": self.visit_minutes, "speed_kmh": self.speed_kmh,
             "hours": {k: list(v) for k, v in self.hours.items()},
+            "self_approval": sorted(self.self_approval),
         }
 
     @classmethod
@@ -90,7 +96,8 @@ class Policy:
         extra = {k: data[k] for k in ("interview_days", "default_capacity", "window_days", "visit_minutes", "speed_kmh")
                  if k in data}
         hours = {k: tuple(v) for k, v in (data.get("hours") or {}).items()}
-        return cls(version=str(data["version"]), grades=grades, hours=hours, **extra)
+        return cls(version=str(data["version"]), grades=grades, hours=hours,
+                   self_approval=tuple(sorted(str(c) for c in data.get("self_approval") or ())), **extra)
 
 
 @dataclass
@@ -121,6 +128,16 @@ class Task:
     due_on: date
     risk: int
     reasons: list  # [(code, points, detail)]
+    tier: int = 0  # placed before lower tiers (tier_of): a D shop never waits behind an A shop's backlog
+
+
+def tier_of(grade: str | None, kind: str = "due") -> int:
+    """The placing tier: warning interviews and D shops 3, C 2, B 1, A/AA/AAA 0. Visits are given their
+    days tier by tier (highest first), so when capacity is short the overdue backlog of low-risk
+    grades fills what the higher-risk visits leave, never the other way round."""
+    if kind == "interview":
+        return 3
+    return {"D": 3, "C": 2, "B": 1}.get(grade or "A", 0)
 
 
 @dataclass
@@ -226,7 +243,7 @@ def due_visits(shops, policy: Policy, start: date, end: date) -> list[Task]:
         while day <= end:
             tasks.append(Task(shop.id, "due", due if (k == 0 and due is not None) else day,
                               score if k == 0 else risk(shop, policy, day, None)[0],
-                              reasons if k == 0 else risk(shop, policy, day, None)[1]))
+                              reasons if k == 0 else risk(shop, policy, day, None)[1], tier_of(shop.grade)))
             k += 1
             day = first + timedelta(days=interval * k)
     tasks.sort(key=lambda t: (t.due_on, -t.risk, t.shop_id))
@@ -238,7 +255,7 @@ def interview_tasks(shops, policy: Policy, start: date, end: date) -> list[Task]
     for shop in shops:
         if shop.interview_due is not None and shop.interview_due >= start - timedelta(days=policy.interview_days):
             score, reasons = risk(shop, policy, start, None, kind="interview")
-            out.append(Task(shop.id, "interview", shop.interview_due, score, reasons))
+            out.append(Task(shop.id, "interview", shop.interview_due, score, reasons, tier_of(shop.grade, "interview")))
     return out
 
 
@@ -255,9 +272,9 @@ def _shares_text(shares: dict) -> str:
     return ",".join(f"{g}={float(shares[g]):.6f}" for g in sorted(shares))
 
 
-def commitment(seed: str, digest: str, policy_version: str, shares: dict) -> str:
-    """What is published before the draw: SHA-256("v1|seed|pool digest|policy version|shares")."""
-    text = f"{DRAW_SCHEME}|{seed}|{digest}|{policy_version}|{_shares_text(shares)}"
+def commitment(seed: str, digest: str, policy_version: str, shares: dict, scheme: str = DRAW_SCHEME) -> str:
+    """What is published before the draw: SHA-256("<scheme>|seed|pool digest|policy version|shares")."""
+    text = f"{scheme}|{seed}|{digest}|{policy_version}|{_shares_text(shares)}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -266,39 +283,105 @@ def _rank(seed: str, label: str) -> str:
 
 
 def draw_count(share: float, n: int) -> int:
+    """Scheme v1 only: round(share × n) per stratum (kept to verify the draws made under it)."""
     return int(math.floor(share * n + 0.5))
 
 
-def random_draw(seed: str, pool, shares: dict) -> tuple[list[int], dict]:
-    """Stratified draw: per grade, the round(share * n) shops with the smallest HMAC-SHA256(seed, id)."""
+# ---- scheme v2: the share is per grade and per quarter, spread over the quarter's plans
+
+SCALE = 10 ** 6  # probabilities are written with six decimals; the sampling works on integers
+
+
+def quarter_bounds(day: date) -> tuple[date, date]:
+    return period_bounds("quarter", day)
+
+
+def quarter_key(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_start(key: str) -> date:
+    """The first day of the quarter named ``2027Q1``."""
+    return date(int(key[:4]), 3 * (int(key[5]) - 1) + 1, 1)
+
+
+def quarter_fraction(day: date) -> float:
+    """The share of its quarter's days up to and including ``day`` (the quarter's last day: 1)."""
+    first, last = quarter_bounds(day)
+    return ((day - first).days + 1) / ((last - first).days + 1)
+
+
+def plan_shares(policy_shares: dict, before: dict, period_start: date, period_end: date) -> tuple[dict, dict]:
+    """This plan's inclusion probability per grade, and the quarter's cumulative share after it.
+
+    ``policy_shares`` is the share of each grade's shops to check in a quarter; ``before`` the
+    cumulative share the quarter's earlier draws reached (0 for the first). By the plan's last day the
+    quarter should have reached ``share × fraction of the quarter elapsed`` (``after``); a shop not yet
+    drawn this quarter is drawn now with ``p = (after - before) / (1 - before)``. Then every shop of a
+    grade, whatever happened to the others, is drawn by then with probability exactly ``after``
+    (1 - after = (1 - before)(1 - p)), and by the quarter's end with probability ``share``. A plan made
+    after weeks without any draw catches them up; a plan whose part is already drawn draws nobody."""
+    f = quarter_fraction(min(period_end, quarter_bounds(period_start)[1]))  # the quarter of its first day
+    shares, after = {}, {}
+    for g, s in policy_shares.items():
+        q0 = min(1.0, max(0.0, float(before.get(g, 0.0))))
+        q1 = max(q0, min(1.0, float(s) * f))
+        p = (q1 - q0) / (1 - q0) if q0 < 1 else 0.0
+        shares[g] = round(min(1.0, max(0.0, p)), 6)
+        after[g] = round(q0 + (1 - q0) * shares[g], 6)
+    return shares, after
+
+
+def _systematic(seed: str, grade: str, ids: list, share: float) -> list:
+    """Systematic sampling with a random start over the stratum in a random order: the shops ranked by
+    HMAC-SHA256(seed, id), a start ``u`` in [0, 1) from HMAC-SHA256(seed, "start:<grade>"); the shop at
+    position i is drawn when ⌊u + (i+1)p⌋ > ⌊u + ip⌋. Each shop is drawn with probability exactly p
+    and the stratum gets ⌊np⌋ or ⌈np⌉ shops (integers: u and p are counted in millionths)."""
+    step = round(float(share) * SCALE)
+    if step <= 0 or not ids:
+        return []
+    start = int(_rank(seed, f"start:{grade}"), 16) % SCALE
+    ranked = sorted(ids, key=lambda i: _rank(seed, str(i)))
+    return [sid for i, sid in enumerate(ranked) if (start + (i + 1) * step) // SCALE > (start + i * step) // SCALE]
+
+
+def random_draw(seed: str, pool, shares: dict, scheme: str = DRAW_SCHEME) -> tuple[list[int], dict]:
+    """Stratified draw. v2: per grade, systematic sampling with probability ``shares[grade]`` per shop
+    (:func:`_systematic`). v1 (older draws): the round(share × n) shops with the smallest
+    HMAC-SHA256(seed, id)."""
     by_grade: dict[str, list[int]] = {}
     for shop_id, grade in pool:
         by_grade.setdefault(grade, []).append(int(shop_id))
     selected, per_grade = [], {}
     for grade in sorted(by_grade):
         ids = by_grade[grade]
-        k = draw_count(float(shares.get(grade, 0.0)), len(ids))
-        ranked = sorted(ids, key=lambda i: _rank(seed, str(i)))
-        selected.extend(ranked[:k])
-        per_grade[grade] = (len(ids), k)
+        if scheme == "v1":
+            k = draw_count(float(shares.get(grade, 0.0)), len(ids))
+            got = sorted(ids, key=lambda i: _rank(seed, str(i)))[:k]
+        else:
+            got = _systematic(seed, grade, ids, float(shares.get(grade, 0.0)))
+        selected.extend(got)
+        per_grade[grade] = (len(ids), len(got))
     return sorted(selected), per_grade
 
 
-def make_draw(seed: str, pool, policy: Policy) -> Draw:
-    shares = {g: r.draw_share for g, r in policy.grades.items()}
+def make_draw(seed: str, pool, policy: Policy, shares: dict | None = None, scheme: str = DRAW_SCHEME) -> Draw:
+    """A draw over ``pool`` with ``shares`` (this plan's probability per grade, see :func:`plan_shares`;
+    default: the policy's shares as they stand)."""
+    shares = dict(shares) if shares is not None else {g: r.draw_share for g, r in policy.grades.items()}
     digest = pool_digest(pool)
-    selected, per_grade = random_draw(seed, pool, shares)
-    return Draw(seed=seed, commitment=commitment(seed, digest, policy.version, shares), pool_digest=digest,
+    selected, per_grade = random_draw(seed, pool, shares, scheme)
+    return Draw(seed=seed, commitment=commitment(seed, digest, policy.version, shares, scheme), pool_digest=digest,
                 pool_size=len(pool), policy_version=policy.version, shares=shares, selected=selected,
                 per_grade=per_grade)
 
 
 def verify_draw(seed: str, pool, policy_version: str, shares: dict, published_commitment: str,
-                published_selected) -> dict:
+                published_selected, scheme: str = DRAW_SCHEME) -> dict:
     """Anyone's check: does the revealed seed match the commitment and give exactly the published list?"""
     digest = pool_digest(pool)
-    matches = hmac.compare_digest(commitment(seed, digest, policy_version, shares), published_commitment)
-    selected, _ = random_draw(seed, pool, shares)
+    matches = hmac.compare_digest(commitment(seed, digest, policy_version, shares, scheme), published_commitment)
+    selected, _ = random_draw(seed, pool, shares, scheme)
     same = sorted(int(i) for i in published_selected) == selected
     return {"commitment_matches": matches, "list_matches": same, "ok": matches and same, "pool_digest": digest}
 
@@ -379,7 +462,8 @@ def day_pairs(seed: str, day: date, officers) -> list[tuple[tuple, int]]:
 
 
 def _place_tasks(tasks, days, day_capacity, start, policy, seed):
-    """Give every task a day: windows in order, highest risk first within a window, each on the first
+    """Give every task a day: tier by tier (``tier_of``: D shops and interviews first, then C, B, the
+    rest), within a tier windows in order and highest risk first within a window, each on the first
     day of its window (or later) with capacity left. Random checks go on their seeded day or later."""
     load = {d: 0 for d in days}
     placed, unplaced = [], []
@@ -399,19 +483,26 @@ def _place_tasks(tasks, days, day_capacity, start, policy, seed):
         return start + timedelta(days=offset)
 
     keyed = [(window_start(t), t) for t in tasks]
-    keyed.sort(key=lambda x: (x[0], -x[1].risk, x[1].due_on, x[1].shop_id, x[1].kind))
-    cursor_cache = {}
+    keyed.sort(key=lambda x: (-x[1].tier, x[0], -x[1].risk, x[1].due_on, x[1].shop_id, x[1].kind))
+    cursor_cache, shop_days = {}, {}
     for ws, task in keyed:
+        if cursor_cache and task.tier != cursor_cache.get("tier"):
+            cursor_cache = {}  # a new tier starts from its window again (days the tier above left free)
+        cursor_cache["tier"] = task.tier
         i = cursor_cache.get(ws)
         if i is None:
             i = first_index_on_or_after(ws)
         while i < len(days) and load[days[i]] >= day_capacity[days[i]]:
             i += 1
         cursor_cache[ws] = i
+        # One visit per shop and day (a due visit and a random check of one shop never share a day).
+        while i < len(days) and (load[days[i]] >= day_capacity[days[i]] or days[i] in shop_days.get(task.shop_id, ())):
+            i += 1
         if i >= len(days):
             unplaced.append((task, "capacity"))
             continue
         load[days[i]] += 1
+        shop_days.setdefault(task.shop_id, set()).add(days[i])
         placed.append((days[i], task))
     return placed, unplaced
 
@@ -427,8 +518,10 @@ def _sweep(shop_ids, shops, seat):
 
 
 def plan_county(county: str, start: date, end: date, shops, officers, policy: Policy, seed: str, seat,
-                *, as_of: date | None = None, draw: bool = True, fixed_draw: Draw | None = None) -> PlanResult:
-    """The whole draft plan for one county and period."""
+                *, as_of: date | None = None, draw: bool = True, fixed_draw: Draw | None = None,
+                progress=None) -> PlanResult:
+    """The whole draft plan for one county and period. ``progress(done, total)`` is told after each
+    day is routed (a quarter is some sixty working days)."""
     as_of = as_of or start
     days = [d for d in workdays(max(start, as_of), end)]
     shops_by_id = {s.id: s for s in shops}
@@ -447,7 +540,7 @@ def plan_county(county: str, start: date, end: date, shops, officers, policy: Po
             if shop is None:
                 continue
             score, reasons = risk(shop, policy, first, None, kind="random")
-            tasks.append(Task(sid, "random", end, score, reasons + [("random_draw", 0, None)]))
+            tasks.append(Task(sid, "random", end, score, reasons + [("random_draw", 0, None)], tier_of(shop.grade)))
 
     placed, unplaced = _place_tasks(tasks, days, day_capacity, first, policy, seed) if days else ([], [(t, "no_days") for t in tasks])
     by_day: dict[date, list] = {}
@@ -456,7 +549,9 @@ def plan_county(county: str, start: date, end: date, shops, officers, policy: Po
 
     last_pair = {s.id: s.last_pair for s in shops}
     visits, routes = [], {}
-    for d in days:
+    for day_no, d in enumerate(days, 1):
+        if progress is not None:
+            progress(day_no, len(days))
         todays = by_day.get(d, [])
         if not todays:
             continue
@@ -528,20 +623,6 @@ def plan_county(county: str, start: date, end: date, shops, officers, policy: Po
 
 
 # ---------------------------------------------------------------- re-planning one shop
-
-
-def reschedule_date(last_inspected: date | None, grade: str, policy: Policy, today: date,
-                    current: date | None) -> date:
-    """Where a shop's next visit should be after a grade change: its new due date, never before
-    today; a visit already planned earlier than that stays (a better grade never delays a visit
-    already due)."""
-    due = today if last_inspected is None else last_inspected + timedelta(days=policy.interval(grade))
-    target = max(today, due)
-    if current is not None and current <= target and current >= today:
-        # Falling to a stricter grade may bring it forward; rising never pushes an imminent visit back
-        # past its new due date.
-        return current if current <= target else target
-    return target
 
 
 def first_free_slot(days, pairs_by_day: dict, load: dict, not_before: date, avoid_pair=None):

@@ -19,11 +19,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
 from app.common.errors import ServiceError
 from app.common.time import utcnow
 from app.extensions import db
+from app.storage import pending
 from app.storage.models import KINDS, StoredFile
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -96,7 +98,9 @@ def save(data: bytes, *, kind: str, client_uuid: str, capture_uuid: str, uploade
 
     Idempotent by the client's UUID: the same UUID with the same bytes (same uploader, same capture)
     returns the stored file (created=False); the same UUID with anything else is a conflict (409).
-    The caller commits; on a failed commit it must call :func:`discard` with the file."""
+    Two uploads of one UUID racing: the unique index decides inside a SAVEPOINT and the loser answers
+    as above (200 or 409), never an error. The caller commits; the file is removed if it does not
+    (app.storage.pending)."""
     errors = {}
     if not UUID_RE.match(client_uuid or ""):
         errors["uuid"] = [_("Not a valid UUID.")]
@@ -108,33 +112,37 @@ def save(data: bytes, *, kind: str, client_uuid: str, capture_uuid: str, uploade
     digest = hashlib.sha256(data).hexdigest()
     existing = find_by_client_uuid(client_uuid)
     if existing is not None:
-        if (existing.uploaded_by_id == uploader.id and existing.sha256 == digest
-                and existing.capture_uuid == capture_uuid and existing.kind == kind):
-            return existing, False
-        raise ServiceError({"uuid": [_("This file id was already used for a different file.")]}, status=409)
+        return _replay(existing, uploader=uploader, digest=digest, capture_uuid=capture_uuid, kind=kind), False
 
     key = secrets.token_hex(16)
     now = utcnow()
     relative = f"{now:%Y}/{now:%m}/{key}.{TYPES[content_type][0]}"
     absolute = os.path.join(upload_dir(), relative)
-    os.makedirs(os.path.dirname(absolute), exist_ok=True)
-    tmp = absolute + ".part"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, absolute)
+    pending.write(absolute, data)  # removed again unless this transaction commits
     stored = StoredFile(key=key, client_uuid=client_uuid, capture_uuid=capture_uuid, kind=kind,
                         content_type=content_type, size=len(data), sha256=digest, width=width, height=height,
                         path=relative, uploaded_by_id=uploader.id, created_at=now)
-    db.session.add(stored)
     try:
-        db.session.flush()
-    except Exception:
-        discard(stored)
-        raise
+        with db.session.begin_nested():
+            db.session.add(stored)
+            db.session.flush()
+    except IntegrityError:
+        pending.remove_now(absolute)
+        existing = find_by_client_uuid(client_uuid)  # the same file id, stored meanwhile by a racing upload
+        if existing is None:
+            raise
+        return _replay(existing, uploader=uploader, digest=digest, capture_uuid=capture_uuid, kind=kind), False
     record("file.upload", "stored_file", stored.id,
            after={"kind": kind, "content_type": content_type, "size": len(data), "sha256": digest,
                   "client_uuid": client_uuid, "capture_uuid": capture_uuid}, actor=uploader)
     return stored, True
+
+
+def _replay(existing: StoredFile, *, uploader, digest, capture_uuid, kind) -> StoredFile:
+    if (existing.uploaded_by_id == uploader.id and existing.sha256 == digest
+            and existing.capture_uuid == capture_uuid and existing.kind == kind):
+        return existing
+    raise ServiceError({"uuid": [_("This file id was already used for a different file.")]}, status=409)
 
 
 def absolute_path(stored: StoredFile) -> str:

@@ -1,8 +1,8 @@
-"""Grade-driven inspection scheduling (issue 5): policy versions, inspector settings, plans, random
+"""Grade-driven inspection scheduling: policy versions, inspector settings, plans, random
 draws, visits.
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0003
 Create Date: 2026-11-29 03:57:07.593234
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0005'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

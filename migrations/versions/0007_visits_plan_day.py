@@ -6,7 +6,7 @@ stops on one day; all filter on plan_id and planned_on. The composite index serv
 plan_id-only lookup (its leading column), so the single-column index goes.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-29 06:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -16,3 +16,13 @@ def test_openapi_document_and_local_docs(client):
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
     assert "//cdn" not in html and "unpkg" not in html and "jsdelivr" not in html
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_the_offline_page_never_takes_the_messages_of_another_page(app, make_user, signed_in):
+    """The service worker fetches /offline in the background while the user works: it must not take
+    away (nor keep in its cache) the message meant for the next page."""
+    s = signed_in(make_user("supervisor"))
+    with s.client.session_transaction() as session:
+        session["_flashes"] = [("ok", "已保存测试消息")]
+    assert "已保存测试消息" not in s.get("/offline").get_data(as_text=True)
+    assert "已保存测试消息" in s.get("/").get_data(as_text=True)

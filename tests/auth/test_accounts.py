@@ -37,6 +37,11 @@ def test_cli_tokens(app, make_user):
     out = runner.invoke(args=["tokens", "create", "credit_office", "--name", "交换"])
     assert out.exit_code == 0
     raw = out.output.strip().rsplit(" ", 1)[-1]
+    assert "signing secret for X-Signature: sig_" in out.output
+    from app.partners.services import set_agreement
+
+    set_agreement(partner, {"organisation": "淮安市信用办", "fields": ["licence_no"]}, None)  # reads need one
+    db.session.commit()
     client = app.test_client()
     assert client.get("/api/partner/retailers/320812000001",
                       headers={"Authorization": f"Bearer {raw}"}).status_code == 404  # valid token, no shop

@@ -146,7 +146,16 @@ def test_partner_token_works_until_revoked(app, make_user, make_retailer, signed
     created = s.post(f"/api/users/{partner.id}/tokens", json={"name": "市信用办"})
     assert created.status_code == 201
     raw = created.get_json()["token"]
+    assert created.get_json()["signing_secret"].startswith("sig_")
     client = app.test_client()
+    url = f"/api/partner/retailers/{retailer.licence_no}"
+    # without a data-sharing agreement a partner reads nothing
+    assert client.get(url, headers={"Authorization": f"Bearer {raw}"}).status_code == 403
+    from app.partners.services import set_agreement
+
+    set_agreement(partner, {"organisation": "淮安市信用办", "fields": ["licence_no", "shop_name", "operator_name"]},
+                  admin)
+    db.session.commit()
     url = f"/api/partner/retailers/{retailer.licence_no}"
     ok = client.get(url, headers={"Authorization": f"Bearer {raw}"})
     assert ok.status_code == 200

@@ -1,6 +1,6 @@
 """Browser tests: Playwright driving the system Chromium against a live server on 127.0.0.1.
 
-Never `playwright install`: the system Chromium at /usr/bin/chromium is used (MACHINE-NOTES.md).
+Never `playwright install`: the system Chromium at /usr/bin/chromium is used (installed by `make system-deps`).
 Screenshots are kept under tests/artifacts/ as test artefacts."""
 import os
 import shutil
@@ -19,7 +19,10 @@ PHONE = {"width": 390, "height": 844}
 def browser_type_launch_args(browser_type_launch_args):
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs it) or set CHROMIUM_PATH")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+    # Chromium keeps the machine's real clock, like a phone: under `make test-dates` libfaketime (preloaded
+    # into this process) would otherwise reach Chromium too, which then never loads a page.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "env": env,
             "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]}
 

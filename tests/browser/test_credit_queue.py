@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from app.common.time import local_today
-from app.credit import services
+from app.credit import recording
 from app.credit.versions import sync_shipped
 from app.extensions import db
 from tests.browser.conftest import click_and_wait, sign_in
@@ -21,9 +21,9 @@ def test_supervisor_confirms_from_the_queue_and_sees_the_grade_change(app, live_
     db.session.commit()
     shop = make_retailer(shop_name="华兴便利店")
     today = local_today()
-    services.create_record(shop, "ZM09", occurred_on=today - timedelta(days=3), source="inspection", actor=None,
+    recording.create_record(shop, "ZM09", occurred_on=today - timedelta(days=3), source="inspection", actor=None,
                            description="许可证未悬挂")
-    veto = services.create_record(shop, "ZM01", occurred_on=today - timedelta(days=12), source="inspection",
+    veto = recording.create_record(shop, "ZM01", occurred_on=today - timedelta(days=12), source="inspection",
                                   actor=make_user("inspector", username="insp_browser"),
                                   description="查获假冒“中华”卷烟 12 条", evidence=[{"kind": "photo", "ref": "x.jpg"}])
     db.session.commit()

@@ -86,7 +86,7 @@ def _setup(page, live_server, make_user, make_retailer):
     context.set_geolocation(HERE)
     sign_in(page, live_server, inspector.username, PASSWORD)
     # Let the service worker take control, then open the field app through it (so it is kept).
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
     page.goto(live_server + "/inspect")
     page.wait_for_selector("#inspect-app[data-ready='1']", timeout=15000)
     return shop, inspector, second
@@ -97,6 +97,11 @@ def _badge(page):
 
 
 def _fill_inspection(page, second, photo_paths, shot=None, violation=True, geofence="inside"):
+    _open_shop_and_start(page, shot)
+    _fill_form(page, second, photo_paths, shot, violation, geofence)
+
+
+def _open_shop_and_start(page, shot=None):
     page.fill("[data-testid=shop-q]", "hxbl")
     page.wait_for_selector("#shop-list li >> text=华兴便利店")
     assert page.locator("#shop-list li").count() == 1
@@ -107,6 +112,9 @@ def _fill_inspection(page, second, photo_paths, shot=None, violation=True, geofe
     if shot:
         shot(page, "shop-card")
     page.click("[data-testid=start-inspection]")
+
+
+def _fill_form(page, second, photo_paths, shot=None, violation=True, geofence="inside"):
     page.wait_for_selector("[data-view=form]:not([hidden])")
     page.click("[data-testid=checkin-gps]")
     page.wait_for_selector(f"[data-testid=checkin-info][data-geofence={geofence}]")
@@ -124,7 +132,7 @@ def _fill_inspection(page, second, photo_paths, shot=None, violation=True, geofe
         page.fill("[data-testid=violation-0] .v-desc", "查获外地条码卷烟12条")
         page.set_input_files("[data-testid=violation-0] input.v-photo", photo_paths)
         page.wait_for_function(
-            "document.querySelectorAll('[data-testid=violation-0] .thumb img[src^=blob]').length === %d"
+            "() => document.querySelectorAll('[data-testid=violation-0] .thumb img[src^=blob]').length === %d"
             % len(photo_paths))
     # the retailer signs on the screen
     pad = page.locator("[data-testid=sign-pad]")
@@ -135,7 +143,7 @@ def _fill_inspection(page, second, photo_paths, shot=None, violation=True, geofe
     for k in range(1, 25):
         page.mouse.move(box["x"] + 20 + k * 12, box["y"] + box["height"] * (0.6 - 0.3 * ((k % 6) / 6)))
     page.mouse.up()
-    page.wait_for_function("document.getElementById('sign-state').textContent === '✓'")
+    page.wait_for_function("() => document.getElementById('sign-state').textContent === '✓'")
     page.fill("input[name=signer_name]", "王小明")
     if shot:
         shot(page, "form-filled")
@@ -158,7 +166,7 @@ def test_offline_inspection_is_queued_then_synced_exactly_once(app, live_server,
         page.wait_for_selector("[data-testid=done-state][data-state=queued]", timeout=10000)
         assert page.url.split("#")[1].startswith("done/")
         expect_queued = _badge(page)
-        page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '1'")
+        page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '1'")
         assert expect_queued.is_visible() and "1" in expect_queued.inner_text()
         summary = page.locator("[data-testid=done-summary]").inner_text()
         assert "ZM11" in summary and "2 张照片" in summary and "零售户已签名" in summary
@@ -174,12 +182,12 @@ def test_offline_inspection_is_queued_then_synced_exactly_once(app, live_server,
 
         # Reloading while offline keeps the queue (IndexedDB)
         page.reload()
-        page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '1'")
+        page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '1'")
     finally:
         page.context.set_offline(False)
 
     # Online again: the outbox sends it by itself ("online" event), one item, photos first.
-    page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '0'", timeout=20000)
+    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '0'", timeout=20000)
     page.goto(page.url.split("#")[0] + "#outbox")
     page.wait_for_selector("#sent-list li")
     page.click("#sent-list li a")
@@ -218,14 +226,14 @@ def test_offline_inspection_is_queued_then_synced_exactly_once(app, live_server,
             draft: null, state: 'queued', attempts: 0, next_at: 0}));
         await window.outbox.flush(true);
     }""", payload)
-    page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '0'")
+    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '0'")
     assert _count(Inspection) == 1 and _count(CreditRecord) == 1 and _count(InspectionFile) == 3
 
     # The server's summary, one tap to the PDF.
     page.goto(live_server + f"/inspections/{inspection.id}")
     assert "查获外地条码卷烟12条" in page.content()
     assert page.locator("[data-testid=detail-geofence]").inner_text().startswith("在范围内")
-    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
     shot(page, "server-record")
     pdf = page.request.get(live_server + page.locator("[data-testid=pdf-link]").get_attribute("href"))
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -250,7 +258,7 @@ def test_expired_session_keeps_the_queue_and_asks_for_sign_in(app, live_server, 
     page.click("[data-testid=submit-inspection]")
     page.wait_for_selector("#session-banner", timeout=15000)
     assert "登录已过期" in page.locator("#session-banner").inner_text()
-    page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '1'")
+    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '1'")
     shot(page, "session-expired")
     assert _count(Inspection) == 0
 
@@ -260,7 +268,7 @@ def test_expired_session_keeps_the_queue_and_asks_for_sign_in(app, live_server, 
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/inspect.*"))  # back where the inspector was (next=)
-    page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '0'", timeout=20000)
+    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '0'", timeout=20000)
     assert _count(Inspection) == 1
     inspection = db.session.scalars(select(Inspection)).one()
     assert inspection.geofence == "outside" and inspection.location_reason == "店铺门面在对面巷内"
@@ -274,24 +282,24 @@ def test_service_worker_update_does_not_strand_the_queue(app, live_server, page,
     _fill_inspection(page, second, [_photo(tmp_path / "c.jpg", (10, 120, 10), (800, 600))])
     page.click("[data-testid=submit-inspection]")
     page.wait_for_selector("[data-testid=done-state][data-state=queued]")
-    page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '1'")
+    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '1'")
     # the failed attempt is counted and the next one is scheduled after a back-off
-    page.wait_for_function("window.outbox.idb.all('outbox').then(i => i[0].attempts >= 1 && i[0].next_at > 0)")
+    page.wait_for_function("() => window.outbox.idb.all('outbox').then(i => i[0].attempts >= 1 && i[0].next_at > 0)")
 
     old = app.config["APP_SHELL_VERSION"]
     app.config["APP_SHELL_VERSION"] = old + "-next"
     try:
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
         page.wait_for_function(
-            "caches.keys().then(k => k.includes('shell-%s') && !k.includes('shell-%s'))" % (old + "-next", old),
+            "() => caches.keys().then(k => k.includes('shell-%s') && !k.includes('shell-%s'))" % (old + "-next", old),
             timeout=15000)
         page.reload()
         page.wait_for_selector("#inspect-app[data-ready='1']")
-        page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '1'")
+        page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '1'")
         page.unroute("**/api/inspections**")
         page.goto(live_server + "/inspect#outbox")
         page.click("[data-testid=send-now]")
-        page.wait_for_function("document.getElementById('outbox-badge').dataset.count === '0'", timeout=20000)
+        page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '0'", timeout=20000)
     finally:
         app.config["APP_SHELL_VERSION"] = old
     assert _count(Inspection) == 1 and _count(InspectionFile) == 2  # the photo and the signature

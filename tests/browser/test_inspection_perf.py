@@ -61,7 +61,7 @@ def _run(app, live_server, page, make_user, make_retailer, tmp_path):
     # 1. The shell: the inspector's first page (home), then the field app, on a cold browser.
     sign_in(page, live_server, inspector.username, PASSWORD)
     home = _sizes(page, _loaded_urls(page), live_server)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
     precached = page.evaluate("""async () => {
         const keys = await caches.keys();
         const shell = await caches.open(keys.find(k => k.startsWith('shell-')));
@@ -116,7 +116,7 @@ def _run(app, live_server, page, make_user, make_retailer, tmp_path):
                  "carton_codes", "licence_details"):
         page.click(f"[data-testid=check-{code}] input[value=pass]")
     page.set_input_files("[data-testid=general-photos]", paths)
-    page.wait_for_function("document.querySelectorAll('[data-photos=photos] .thumb img[src^=blob]').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('[data-photos=photos] .thumb img[src^=blob]').length === 3")
     page.check("[data-testid=refused]")
     page.fill("textarea[name=refusal_reason]", "店主外出，店员不敢签字")
     t0 = time.perf_counter()

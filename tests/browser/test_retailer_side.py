@@ -2,6 +2,7 @@
 asks for repair with a photo; a supervisor approves; the retailer sees grade A and the notice."""
 import pytest
 
+from tests.background import run_jobs
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.retailer_side.conftest import days_ago, jpeg_bytes
@@ -108,6 +109,7 @@ def test_retailer_repairs_a_record_and_the_grade_rises(app, live_server, page, b
     assert page.locator("[data-testid=current-grade]").inner_text() == "A"
     assert "已于" in page.locator("[data-testid=why]").inner_text()  # 已于 <date> 修复
     shot(page, "credit-A")
+    run_jobs("notices.consume")  # the worker tells the retailer of the grade change (a page never does)
     page.goto(f"{live_server}/notices")
     notices = page.locator("[data-testid=notice]").all_inner_texts()
     assert any("您的信用修复申请已批准" in n for n in notices), notices

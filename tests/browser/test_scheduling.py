@@ -5,7 +5,7 @@ import pytest
 from app.extensions import db
 from tests.browser.conftest import sign_in
 from tests.conftest import COUNTY, PASSWORD
-from tests.scheduling.conftest import next_month_start, set_grade
+from tests.scheduling.conftest import PINNED_DAY, next_month_start, set_grade
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +18,9 @@ def submit(page, locator):
 
 
 def test_supervisor_adjusts_and_approves_then_inspector_sees_the_day_offline(
-        app, live_server, page, browser, browser_context_args, make_user, make_retailer, shot):
-    from app.scheduling import services
+        app, live_server, page, browser, browser_context_args, make_user, make_retailer, shot, clock):
+    clock(PINNED_DAY)  # next month is a month of a year with an official holiday schedule
+    from app.scheduling import settings
     from app.scheduling.models import Visit
 
     for i, (lat, lng) in enumerate([(33.60, 119.02), (33.61, 119.03), (33.59, 119.01), (33.62, 119.00),
@@ -28,7 +29,7 @@ def test_supervisor_adjusts_and_approves_then_inspector_sees_the_day_offline(
         set_grade(r.id, "C" if i == 0 else "A")
     inspectors = [make_user("inspector", COUNTY, username=f"insp_b{k}") for k in range(4)]
     for u in inspectors:
-        services.set_inspector(u, daily_capacity=30)
+        settings.set_inspector(u, daily_capacity=30)
     db.session.commit()
     sup = make_user("supervisor", COUNTY, username="sup_browser")
     start = next_month_start()
@@ -38,12 +39,22 @@ def test_supervisor_adjusts_and_approves_then_inspector_sees_the_day_offline(
     page.select_option("select[name=period]", "month")
     page.fill("input[name=start]", start.isoformat())
     submit(page, page.locator("[data-testid=plan-create] button"))
-    assert "检查计划草稿已生成" in page.content()
+    # the planning runs as a job (at once in tests): its page says it is done and links to the plan
+    page.wait_for_selector("[data-testid=job][data-state=done]")
+    submit(page, page.locator("[data-testid=job-result] a"))
     assert page.locator("[data-testid=plan-status]").inner_text() == "草稿"
-    assert len(page.locator("[data-testid=commitment]").inner_text()) == 64
-    assert page.locator("[data-testid=seed-hidden]").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "plan-draft")
+    with page.expect_navigation():
+        page.locator("[data-testid=verify-link]").first.click()
+    assert len(page.locator("[data-testid=commitment]").inner_text()) == 64
+    assert page.locator("[data-testid=seed-hidden]").is_visible()
+    page.go_back()
+    page.wait_for_load_state("networkidle")
+
+    # The drafter may not approve (four eyes): the page says so and shows no approve button.
+    assert "须由另一名监管员审核通过" in page.locator("[data-testid=four-eyes]").inner_text()
+    assert page.locator("[data-testid=approve]").count() == 0
 
     # A shop with a single visit in the plan (an A shop), so reassigning it cannot repeat a pair.
     from collections import Counter
@@ -54,28 +65,48 @@ def test_supervisor_adjusts_and_approves_then_inspector_sees_the_day_offline(
     rows = db.session.execute(select(Visit.id, Visit.retailer_id).order_by(Visit.id)).all()
     once = Counter(r for _, r in rows)
     visit_id = next(i for i, r in rows if once[r] == 1)
-    first = page.locator(f"[data-visit='{visit_id}']")
-    # One officer twice: refused with a clear Chinese message.
-    first.locator("select[name=officer_b]").select_option(first.locator("select[name=officer_a]").input_value())
-    submit(page, first.locator("[data-testid=move]"))
-    assert "每次检查须由两名不同的执法人员进行" in page.content()
-    shot(page, "plan-error")
-
-    # Reassign to the two other officers: accepted.
+    pos = page.locator(f"[data-visit='{visit_id}']").get_attribute("data-pos")
+    move = page.locator("[data-testid=move-form]")
+    # One officer twice: refused with a clear Chinese message, the input kept.
     with app.app_context():
         v = db.session.get(Visit, visit_id)
         current = {v.officer_a_id, v.officer_b_id}
+    chosen = str(sorted(current)[0])
+    move.locator("input[name=position]").fill(pos)
+    move.locator("select[name=officer_a]").select_option(chosen)
+    move.locator("select[name=officer_b]").select_option(chosen)
+    submit(page, move.locator("[data-testid=move]"))
+    assert "每次检查须由两名不同的执法人员进行" in page.content()
+    move = page.locator("[data-testid=move-form]")  # the plan page again, the refused choice kept
+    assert move.locator("[data-testid^=error-]").count() >= 1
+    assert move.locator("select[name=officer_b]").input_value() == chosen
+    assert move.locator("input[name=position]").input_value() == pos
+    shot(page, "plan-error")
+
+    # Reassign to the two other officers: accepted.
     others = [u.id for u in inspectors if u.id not in current][:2]
-    first = page.locator(f"[data-visit='{visit_id}']")
-    first.locator("select[name=officer_a]").select_option(str(others[0]))
-    first.locator("select[name=officer_b]").select_option(str(others[1]))
-    submit(page, first.locator("[data-testid=move]"))
+    move.locator("select[name=officer_a]").select_option(str(others[0]))
+    move.locator("select[name=officer_b]").select_option(str(others[1]))
+    submit(page, move.locator("[data-testid=move]"))
     assert "检查任务已调整" in page.content(), page.locator(".flash").all_inner_texts()
 
-    submit(page, page.locator("[data-testid=approve]"))
-    assert page.locator("[data-testid=plan-status]").inner_text() == "已审核"
-    assert len(page.locator("[data-testid=seed]").inner_text()) == 64
-    shot(page, "plan-approved")
+    # Another supervisor of the county approves, as a confirmed second step.
+    approver = make_user("supervisor", COUNTY, username="sup_browser2")
+    plan_url = page.url.split("?")[0]
+    context = browser.new_context(**browser_context_args)
+    try:
+        second = context.new_page()
+        sign_in(second, live_server, approver.username, PASSWORD)
+        second.goto(plan_url)
+        second.locator("[data-testid=approve-step] summary").click()
+        second.locator("[data-testid=confirm]").check()
+        submit(second, second.locator("[data-testid=approve]"))
+        assert second.locator("[data-testid=plan-status]").inner_text() == "已审核"
+        second.goto(plan_url.rstrip("/") + "/verify")
+        assert len(second.locator("[data-testid=seed]").inner_text()) == 64
+        shot(second, "plan-approved")
+    finally:
+        context.close()
 
     db.session.expire_all()
     v = db.session.get(Visit, visit_id)
@@ -94,7 +125,7 @@ def test_supervisor_adjusts_and_approves_then_inspector_sees_the_day_offline(
         assert shop in phone.locator("[data-testid=day-list]").inner_text()
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         shot(phone, "day-list")
-        phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10000)
+        phone.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10000)
         phone.reload()
         phone.wait_for_load_state("networkidle")
         context.set_offline(True)

@@ -39,7 +39,7 @@ def test_inspector_signs_in_sees_chinese_switches_to_english_and_works_offline(
     # The service worker takes control; then the app shell loads again with the network cut.
     page.goto(live_server + "/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10000)
     page.reload()
     page.wait_for_load_state("networkidle")
     page.context.set_offline(True)

@@ -13,13 +13,13 @@ from scoring.policy import POLICY_DIR
 
 def credit(w, key):
     if "credit" not in w:
-        from app.credit import services
+        from app.credit import recording
         from app.credit.versions import sync_shipped
         from app.retailers.models import Retailer
 
         sync_shipped()
         shop = db.session.get(Retailer, w["retailer"])
-        rec = services.create_record(shop, "ZM08", occurred_on=local_today() - timedelta(days=10),
+        rec = recording.create_record(shop, "ZM08", occurred_on=local_today() - timedelta(days=10),
                                      source="inspection", actor=w["users"]["inspector"], description="未设置标志")
         db.session.commit()
         w["credit"] = {"record": rec.id, "catalogue": "2026.1", "policy": "2026.1"}

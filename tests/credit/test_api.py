@@ -5,7 +5,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
-from app.credit import services
+from app.common.time import local_today
+from app.credit import recording
 from app.credit.models import CatalogueVersion, CreditRecord, GradeChange, PolicyVersion, RetailerGrade
 from app.extensions import db
 from scoring.catalogue import CATALOGUE_DIR
@@ -14,7 +15,7 @@ CASE = "淮烟专罚〔2026〕第21号"
 
 
 def _suspected(shop, code="ZM01", days=15, **kw):
-    rec = services.create_record(shop, code, occurred_on=services.local_today() - timedelta(days=days),
+    rec = recording.create_record(shop, code, occurred_on=local_today() - timedelta(days=days),
                                  source="inspection", actor=None, **kw)
     db.session.commit()
     return rec
@@ -82,7 +83,7 @@ def test_retailer_sees_own_licences_grade_only(shop, make_user, make_retailer, s
 def test_list_filters_and_queue_oldest_first(shop, supervisor, signed_in, ago):
     newer = _suspected(shop, "ZM09", days=2)
     older = _suspected(shop, "ZM08", days=9)
-    services.create_record(shop, "YX01", occurred_on=ago(5), source="import", actor=None, status="confirmed",
+    recording.create_record(shop, "YX01", occurred_on=ago(5), source="import", actor=None, status="confirmed",
                            decided_on=ago(4))
     db.session.commit()
     s = signed_in(supervisor)

@@ -62,9 +62,12 @@ def test_marketer_records_a_late_payment_and_lands_on_the_record(shop, marketer,
     page = s.get(r.headers["Location"]).get_data(as_text=True)
     assert f"已保存为第 {rec.id} 号记录。" in page
     assert "逾期结算货款" in page and "已确认" in page
-    # the same fact twice (e.g. a double tap on a slow network) is refused
+    # the same fact twice (e.g. a double tap on a slow network) is refused: 409, naming the record with a link
     r = s.post("/credit/records/new", data=form(shop, ago))
-    assert r.status_code == 422 and f"已录入，记录编号 {rec.id}" in r.get_data(as_text=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 409 and f"已录入，记录编号 {rec.id}（已确认）" in page
+    assert f'href="/credit/records/{rec.id}"' in page and "/credit/records/" not in page.split("field-error")[1][:200]
+    assert 'value="3月货款逾期5天"' in page or "3月货款逾期5天" in page  # the input is kept
     assert counts()[0] == before[0] + 1
 
 
@@ -211,7 +214,9 @@ def test_good_csv_checks_then_imports_from_the_kept_content(shops, marketer, sig
     # importing the same content again: every row is now a duplicate, nothing written
     n = counts()
     r = s.post("/credit/import", data={"action": "import", "content": content, "filename": "late.csv"})
-    assert r.status_code == 422 and "已录入，记录编号" in r.get_data(as_text=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 409 and "已录入，记录编号" in page
+    assert f'href="/credit/records/{records[0].id}"' in page and f'href="/credit/records/{records[1].id}"' in page
     assert counts() == n
 
 

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 import scoring
-from app.credit import services, versions
+from app.common.time import local_today
+from app.credit import grading, recording, versions
 from app.credit.models import GradeChange, RetailerGrade
 from app.extensions import db
 from tests.conftest import _valid_id
@@ -14,7 +15,7 @@ CASE = "淮烟专罚〔2026〕第7号"
 
 
 def confirmed(shop, code, decided, *, occurred=None, quantity=None, case=CASE):
-    rec = services.create_record(shop, code, occurred_on=occurred or decided, source="supervisor", actor=None,
+    rec = recording.create_record(shop, code, occurred_on=occurred or decided, source="supervisor", actor=None,
                                  status="confirmed", decided_on=decided, quantity=quantity,
                                  case_number=case if code.startswith("ZM") else None)
     db.session.commit()
@@ -34,62 +35,65 @@ def test_veto_on_one_licence_gives_d_to_the_operators_other_licence_at_once(make
     stranger = make_retailer(shop_name="丙店")
     assert first.operator_id == second.operator_id != stranger.operator_id
     for r in (first, second, stranger):
-        assert services.current_grade(r).grade == "A"
+        assert grading.ensure_current(r).grade == "A"  # stored: the baseline a change is measured from
     db.session.commit()
-    rec = services.create_record(first, "ZM01", occurred_on=ago(12), source="inspection", actor=None)
+    rec = recording.create_record(first, "ZM01", occurred_on=ago(12), source="inspection", actor=None)
     db.session.commit()
-    services.confirm(rec, CASE, ago(1), supervisor)
+    recording.confirm(rec, CASE, ago(1), supervisor)
     db.session.commit()
-    assert services.current_grade(first).grade == "D"
+    assert grading.current_grade(first).grade == "D"
     other = db.session.get(RetailerGrade, second.id)  # stored by the confirm itself, not on read
     assert (other.grade, other.score, other.rule_kind, other.rule_record_id) == ("D", 100, "veto", rec.id)
     assert db.session.get(RetailerGrade, stranger.id).grade == "A"
     assert sorted(changes()) == sorted([(first.id, "A", "D", "record.confirm"), (second.id, "A", "D", "record.confirm")])
     # what the engine is given for the second licence: the record, marked as coming through the operator
-    inputs = services.engine_inputs(second.id, services.local_today())
+    inputs = grading.engine_inputs(second.id, local_today())
     assert [(i.id, i.via_operator) for i in inputs] == [(rec.id, True)]
-    explanation = services.explain(second)
+    explanation = grading.explain(second)
     assert explanation["contributions"][0]["via_operator"] and explanation["contributions"][0]["points"] == 0
     assert explanation["rule"]["kind"] == "veto" and explanation["measures"]["lists"] == ["black"]
 
 
 def test_engine_inputs_take_only_confirmed_and_repaired_records_known_on_the_date(shop, supervisor, ago):
-    services.create_record(shop, "ZM09", occurred_on=ago(3), source="inspection", actor=None)  # suspected
-    d = services.create_record(shop, "ZM08", occurred_on=ago(3), source="inspection", actor=None)
-    services.dismiss(d, "不成立", supervisor)
+    recording.create_record(shop, "ZM09", occurred_on=ago(3), source="inspection", actor=None)  # suspected
+    d = recording.create_record(shop, "ZM08", occurred_on=ago(3), source="inspection", actor=None)
+    recording.dismiss(d, "不成立", supervisor)
     c = confirmed(shop, "YX01", ago(10))
     late = confirmed(shop, "YX03", ago(1))
-    today = services.local_today()
-    assert [i.id for i in services.engine_inputs(shop.id, today)] == [c.id, late.id]
-    assert [i.id for i in services.engine_inputs(shop.id, ago(5))] == [c.id]
-    many = services.engine_inputs_many([shop], today)
-    assert many[shop.id] == services.engine_inputs(shop.id, today)
+    today = local_today()
+    assert [i.id for i in grading.engine_inputs(shop.id, today)] == [c.id, late.id]
+    assert [i.id for i in grading.engine_inputs(shop.id, ago(5))] == [c.id]
+    many = grading.engine_inputs_many([shop], today)
+    assert many[shop.id] == grading.engine_inputs(shop.id, today)
     # compute_for is the engine on those inputs with the stored versions
-    expected = scoring.compute(services.engine_inputs(shop.id, today), as_of=today,
+    expected = scoring.compute(grading.engine_inputs(shop.id, today), as_of=today,
                                catalogues=versions.catalogues(), policy=versions.policy_on(today),
                                licensed_on=shop.licence_issued_on)
-    assert services.compute_for(shop, today) == expected
+    assert grading.compute_for(shop, today) == expected
     assert expected.score == 95
 
 
-def test_a_lapse_is_a_matter_of_date_current_grade_recomputes_when_stale(shop, today, monkeypatch):
+def test_a_lapse_is_a_matter_of_date_reads_compute_and_the_nightly_job_stores(shop, today, clock):
     rec = confirmed(shop, "YX01", today - timedelta(days=40))  # minor: counts 3 months
-    grade = services.current_grade(shop)
+    grade = grading.current_grade(shop)
     db.session.commit()
     assert (grade.grade, grade.score) == ("B", 97)
     lapse = scoring.add_months(rec.decided_on, 3)
     assert grade.valid_until == lapse
-    assert services.current_grade(shop, today=lapse - timedelta(days=1)).grade == "B"  # still valid the day before
-    # on the lapse date, with no batch job, the grade read is the grade for that day
-    monkeypatch.setattr(services, "local_today", lambda: lapse)
-    grade = services.current_grade(shop)
-    db.session.commit()
+    assert grading.current_grade(shop, today=lapse - timedelta(days=1)).grade == "B"  # still valid the day before
+    # on the lapse date, before the nightly job, the grade read is the grade for that day, not stored
+    clock(lapse)
+    grade = grading.current_grade(shop)
     assert (grade.grade, grade.score, grade.as_of, grade.valid_until) == ("A", 100, lapse, None)
+    assert grade not in db.session and db.session.get(RetailerGrade, shop.id).grade == "B"
+    assert changes() == [(shop.id, "A", "B", "record.create")]  # reading wrote nothing
+    assert grading.refresh_due(lapse) == (1, 1)  # the nightly job stores it, with its event
+    db.session.commit()
     assert changes() == [(shop.id, "A", "B", "record.create"), (shop.id, "B", "A", "lapse")]
 
 
 def test_grade_change_is_written_when_the_grade_changes_not_when_only_the_score_moves(shop, ago):
-    services.current_grade(shop)
+    grading.ensure_current(shop)
     assert changes() == []  # the first grade of a licence is not a change
     confirmed(shop, "YX55", ago(30))  # model retailer +10 → 110 AA
     assert db.session.get(RetailerGrade, shop.id).grade == "AA"
@@ -101,7 +105,7 @@ def test_grade_change_is_written_when_the_grade_changes_not_when_only_the_score_
     confirmed(shop, "YX01", ago(10))  # -3 → 109 A
     assert db.session.get(RetailerGrade, shop.id).grade == "A"
     assert changes()[1:] == [(shop.id, "AA", "A", "record.create")]
-    services.recompute(shop, "manual")
+    grading.recompute(shop, "manual")
     assert len(changes()) == 2
     change = db.session.scalars(select(GradeChange).order_by(GradeChange.id.desc())).first()
     assert (change.from_score, change.to_score) == (112, 109)
@@ -110,34 +114,34 @@ def test_grade_change_is_written_when_the_grade_changes_not_when_only_the_score_
 def test_refresh_due_recomputes_every_stale_grade_in_one_pass(make_retailer, versions_synced, today):
     shops = [make_retailer(shop_name=f"店{i}") for i in range(4)]
     confirmed(shops[0], "YX01", today - timedelta(days=80))
-    fresh = services.current_grade(shops[1])
+    fresh = grading.ensure_current(shops[1])
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(RetailerGrade)) == 2
-    count, changed = services.refresh_due(today)
+    count, changed = grading.refresh_due(today)
     db.session.commit()
     assert (count, changed) == (2, 0)  # the two licences without a grade
     assert db.session.scalar(select(func.count()).select_from(RetailerGrade)) == 4
     assert db.session.get(RetailerGrade, shops[1].id).computed_at == fresh.computed_at  # not stale: untouched
     later = today + timedelta(days=20)  # the minor record lapsed
-    count, changed = services.refresh_due(later)
+    count, changed = grading.refresh_due(later)
     db.session.commit()
     assert (count, changed) == (1, 1)
     assert changes() == [(shops[0].id, "A", "B", "record.create"), (shops[0].id, "B", "A", "lapse")]
-    assert services.refresh_due(later) == (0, 0)
+    assert grading.refresh_due(later) == (0, 0)
 
 
 def test_new_licence_is_capped_at_a_and_the_cap_expires_by_date(make_retailer, versions_synced, today):
     shop = make_retailer(licence_issued_on=today - timedelta(days=30))
     confirmed(shop, "YX55", today - timedelta(days=5))  # 110 would be AA
-    grade = services.current_grade(shop)
+    grade = grading.current_grade(shop)
     assert (grade.grade, grade.score, grade.rule_kind) == ("A", 110, "new_licence")
     assert grade.valid_until == scoring.add_months(shop.licence_issued_on, 6)
-    assert services.current_grade(shop, today=grade.valid_until).grade == "AA"
+    assert grading.current_grade(shop, today=grade.valid_until).grade == "AA"
 
 
 def test_explanation_lists_contributions_with_names_points_and_counts_until(shop, ago):
     rec = confirmed(shop, "ZM11", ago(10), quantity=12)
-    out = services.explain(shop)
+    out = grading.explain(shop)
     assert (out["score"], out["grade"], out["subtotals"]["monopoly"]) == (88, "B", -12)
     (c,) = out["contributions"]
     assert (c["record_id"], c["name_zh"], c["points"], c["counts_until"], c["case_number"]) == (
@@ -147,7 +151,7 @@ def test_explanation_lists_contributions_with_names_points_and_counts_until(shop
 
 @pytest.mark.parametrize("effective_in_days", [30])
 def test_a_new_policy_version_cuts_the_validity_of_live_grades(shop, make_user, effective_in_days, today):
-    grade = services.current_grade(shop)
+    grade = grading.ensure_current(shop)
     db.session.commit()
     assert grade.valid_until is None
     start = today + timedelta(days=effective_in_days)
@@ -158,6 +162,6 @@ def test_a_new_policy_version_cuts_the_validity_of_live_grades(shop, make_user, 
     versions.add_policy(text, actor=make_user("admin"))
     db.session.commit()
     assert db.session.get(RetailerGrade, shop.id).valid_until == start
-    assert services.current_grade(shop, today=start).grade == "B"  # 100 is B under the new thresholds
+    assert grading.current_grade(shop, today=start).grade == "B"  # 100 is B under the new thresholds
     assert versions.policy_on(start).version == "2027.0" and versions.policy_on(today).version == "2026.1"
     _ = date

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
-from app.credit import imports, services
+from app.credit import grading, imports
 from app.credit.models import CreditRecord, CreditRecordEvent, GradeChange, RetailerGrade
 from app.extensions import db
 
@@ -132,13 +132,14 @@ def test_api_dry_run_and_real_run(shops, make_user, signed_in, ago, today):
     assert r.status_code == 200
     body = r.get_json()
     assert body["ok"] is False and body["dry_run"] is True and len(body["errors"]) >= 9
-    assert body["errors"][0] == {"row": 3, "column": "licence_no", "message": "许可证号不存在：999999999999"}
+    assert body["errors"][0] == {"row": 3, "column": "licence_no", "message": "许可证号不存在：999999999999",
+                                 "existing_record_id": None}
     r = s.post("/api/credit-records/import", data={"file": (io.BytesIO(bad_csv(shops, ago, today).encode()), "b.csv")})
     assert r.status_code == 422 and len(r.get_json()["result"]["errors"]) >= 9
     assert counts() == before
     r = s.post("/api/credit-records/import", data={"file": (io.BytesIO(good_csv(shops, ago).encode()), "g.csv")})
     assert r.status_code == 200 and r.get_json()["created"] == 3
-    assert services.current_grade(shops[2]).score == 88
+    assert grading.current_grade(shops[2]).score == 88
     assert s.post("/api/credit-records/import", data={}).status_code == 422  # no file
 
 

@@ -1,10 +1,10 @@
 """Editing a licence's issue date or its operator changes what the engine reads: the live grades it
-touches are recomputed in the same request, with GradeChange events (issue 3)."""
+touches are recomputed in the same request, with GradeChange events."""
 from datetime import date
 
 from sqlalchemy import select
 
-from app.credit import services
+from app.credit import grading, recording
 from app.credit.models import GradeChange, RetailerGrade
 from app.extensions import db
 from tests.conftest import _valid_id
@@ -27,8 +27,8 @@ def test_moving_a_licence_to_a_vetoed_operator_and_back_recomputes_at_once(make_
     vetoed = make_retailer(operator_id=person, shop_name="甲店")
     shop = make_retailer(operator_id=other, shop_name="乙店")
     for r in (vetoed, shop):
-        services.current_grade(r)
-    services.create_record(vetoed, "ZM01", occurred_on=ago(12), source="supervisor", actor=None,
+        grading.ensure_current(r)
+    recording.create_record(vetoed, "ZM01", occurred_on=ago(12), source="supervisor", actor=None,
                            status="confirmed", decided_on=ago(2), case_number=CASE)
     db.session.commit()
     assert (_grade(vetoed), _grade(shop)) == ("D", "A")
@@ -45,10 +45,10 @@ def test_moving_a_licence_to_a_vetoed_operator_and_back_recomputes_at_once(make_
 def test_a_later_issue_date_brings_the_new_licence_cap(make_retailer, versions_synced, make_user, signed_in,
                                                       today, ago):
     shop = make_retailer(licence_issued_on=date(2020, 1, 1))
-    services.create_record(shop, "SH51", occurred_on=ago(20), source="supervisor", actor=None,
+    recording.create_record(shop, "SH51", occurred_on=ago(20), source="supervisor", actor=None,
                            status="confirmed", decided_on=ago(10))
     db.session.commit()
-    assert services.current_grade(shop).score >= 110 and _grade(shop) == "AA"
+    assert grading.current_grade(shop).score >= 110 and _grade(shop) == "AA"
     s = signed_in(make_user("supervisor"))
     assert _patch(s, shop, {"licence_issued_on": ago(30).isoformat()}).status_code == 200
     row = db.session.get(RetailerGrade, shop.id)

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
 from app.common.errors import ServiceError
-from app.credit import services
+from app.common.time import local_today
+from app.credit import grading, recording
 from app.credit.models import CreditRecord, CreditRecordEvent, GradeChange, RetailerGrade
 from app.extensions import db
 
@@ -19,7 +20,7 @@ def counts():
 
 
 def suspected(shop, code="ZM04", days=20, actor=None, **kw):
-    rec = services.create_record(shop, code, occurred_on=services.local_today() - timedelta(days=days),
+    rec = recording.create_record(shop, code, occurred_on=local_today() - timedelta(days=days),
                                  source="inspection", actor=actor, **kw)
     db.session.commit()
     return rec
@@ -39,7 +40,7 @@ def audit_actions(rec):
 
 def test_create_sets_operator_version_dimension_points_and_writes_history(shop, make_user, ago):
     inspector = make_user("inspector")
-    rec = services.create_record(shop, "zm11", occurred_on=ago(3), source="inspection", actor=inspector, quantity=12,
+    rec = recording.create_record(shop, "zm11", occurred_on=ago(3), source="inspection", actor=inspector, quantity=12,
                                  evidence=[{"kind": "photo", "ref": "/files/1.jpg"}], lat=33.6, lng=119.0)
     db.session.commit()
     assert (rec.operator_id, rec.catalogue_version, rec.dimension, rec.nominal_points, rec.status) == (
@@ -70,7 +71,7 @@ def test_create_refuses_bad_input_and_writes_nothing(shop, ago, today, code, kw,
     kw.setdefault("occurred_on", ago(5))
     before = counts()
     with pytest.raises(ServiceError) as exc:
-        services.create_record(shop, code, source="inspection", actor=None, **kw)
+        recording.create_record(shop, code, source="inspection", actor=None, **kw)
     db.session.rollback()
     assert field in exc.value.errors, exc.value.errors
     assert counts() == before
@@ -78,42 +79,42 @@ def test_create_refuses_bad_input_and_writes_nothing(shop, ago, today, code, kw,
 
 def test_confirmed_at_creation_needs_decision_and_case_number_for_monopoly(shop, ago):
     with pytest.raises(ServiceError) as exc:
-        services.create_record(shop, "ZM04", occurred_on=ago(9), source="supervisor", actor=None, status="confirmed",
+        recording.create_record(shop, "ZM04", occurred_on=ago(9), source="supervisor", actor=None, status="confirmed",
                                decided_on=ago(2))
     assert "case_number" in exc.value.errors
     with pytest.raises(ServiceError) as exc:
-        services.create_record(shop, "YX01", occurred_on=ago(9), source="import", actor=None, status="confirmed")
+        recording.create_record(shop, "YX01", occurred_on=ago(9), source="import", actor=None, status="confirmed")
     assert "decided_on" in exc.value.errors
     with pytest.raises(ServiceError) as exc:  # an inspector's finding is never confirmed at once
-        services.create_record(shop, "ZM04", occurred_on=ago(9), source="inspection", actor=None, status="confirmed",
+        recording.create_record(shop, "ZM04", occurred_on=ago(9), source="inspection", actor=None, status="confirmed",
                                decided_on=ago(2), case_number=CASE)
     assert "status" in exc.value.errors
     db.session.rollback()
-    rec = services.create_record(shop, "YX01", occurred_on=ago(9), source="import", actor=None, status="confirmed",
+    rec = recording.create_record(shop, "YX01", occurred_on=ago(9), source="import", actor=None, status="confirmed",
                                  decided_on=ago(2))
     db.session.commit()
     assert rec.status == "confirmed" and events(rec) == [("create", None, "confirmed")]
-    assert services.current_grade(shop).score == 97
+    assert grading.current_grade(shop).score == 97
 
 
 def test_marketer_records_only_marketing_indicators_of_their_county(shop, make_user, make_retailer, ago):
     marketer = make_user("marketer")
     with pytest.raises(ServiceError) as exc:
-        services.create_record(shop, "ZM04", occurred_on=ago(3), source="marketer", actor=marketer)
+        recording.create_record(shop, "ZM04", occurred_on=ago(3), source="marketer", actor=marketer)
     assert "indicator_code" in exc.value.errors
     other = make_retailer(county="320830")
     with pytest.raises(ServiceError) as exc:
-        services.create_record(other, "YX01", occurred_on=ago(3), source="marketer", actor=marketer)
+        recording.create_record(other, "YX01", occurred_on=ago(3), source="marketer", actor=marketer)
     assert "retailer_id" in exc.value.errors
     db.session.rollback()
-    rec = services.create_record(shop, "YX01", occurred_on=ago(3), source="marketer", actor=marketer)
+    rec = recording.create_record(shop, "YX01", occurred_on=ago(3), source="marketer", actor=marketer)
     assert rec.dimension == "marketing"
 
 
 def test_offline_capture_is_idempotent_by_client_uuid(shop, ago):
-    a = services.create_record(shop, "ZM09", occurred_on=ago(1), source="inspection", actor=None,
+    a = recording.create_record(shop, "ZM09", occurred_on=ago(1), source="inspection", actor=None,
                                client_uuid="6b0f8f7e-1111-4d2a-9c1e-000000000001")
-    b = services.create_record(shop, "ZM09", occurred_on=ago(1), source="inspection", actor=None,
+    b = recording.create_record(shop, "ZM09", occurred_on=ago(1), source="inspection", actor=None,
                                client_uuid="6b0f8f7e-1111-4d2a-9c1e-000000000001")
     assert a.id == b.id
     assert db.session.scalar(select(func.count()).select_from(CreditRecord)) == 1
@@ -123,14 +124,14 @@ def test_offline_capture_is_idempotent_by_client_uuid(shop, ago):
 
 def test_confirm_then_history_audit_and_grade(shop, supervisor, ago):
     rec = suspected(shop, "ZM04", days=20)
-    assert services.current_grade(shop).grade == "A"
+    assert grading.current_grade(shop).grade == "A"
     db.session.commit()
-    services.confirm(rec, CASE, ago(2), supervisor)
+    recording.confirm(rec, CASE, ago(2), supervisor)
     db.session.commit()
     assert (rec.status, rec.case_number, rec.decided_on) == ("confirmed", CASE, ago(2))
     assert events(rec) == [("create", None, "suspected"), ("confirm", "suspected", "confirmed")]
     assert audit_actions(rec) == ["credit_record.create", "credit_record.confirm"]
-    grade = services.current_grade(shop)
+    grade = grading.current_grade(shop)
     assert (grade.grade, grade.score, grade.rule_kind) == ("B", 90, None)
     change = db.session.scalars(select(GradeChange)).one()
     assert (change.from_grade, change.to_grade, change.cause, change.record_id) == ("A", "B", "record.confirm", rec.id)
@@ -138,11 +139,11 @@ def test_confirm_then_history_audit_and_grade(shop, supervisor, ago):
 
 def test_confirming_twice_is_a_clear_409_and_writes_nothing(shop, supervisor, ago):
     rec = suspected(shop)
-    services.confirm(rec, CASE, ago(2), supervisor)
+    recording.confirm(rec, CASE, ago(2), supervisor)
     db.session.commit()
     before = counts()
     with pytest.raises(ServiceError) as exc:
-        services.confirm(rec, "另一个案号", ago(1), supervisor)
+        recording.confirm(rec, "另一个案号", ago(1), supervisor)
     db.session.rollback()
     assert exc.value.status == 409
     assert CASE in exc.value.errors["status"][0]  # names the decision already made
@@ -159,7 +160,7 @@ def test_confirm_refuses_bad_decisions_and_writes_nothing(shop, supervisor, ago,
     rec = suspected(shop, days=20)
     before = counts()
     with pytest.raises(ServiceError) as exc:
-        services.confirm(rec, case, None if decided is None else ago(decided), supervisor)
+        recording.confirm(rec, case, None if decided is None else ago(decided), supervisor)
     db.session.rollback()
     assert exc.value.status == 422 and field in exc.value.errors
     assert counts() == before
@@ -169,71 +170,71 @@ def test_confirm_refuses_bad_decisions_and_writes_nothing(shop, supervisor, ago,
 def test_dismiss_needs_a_reason_and_a_dismissed_record_never_counts(shop, supervisor, ago):
     rec = suspected(shop)
     with pytest.raises(ServiceError) as exc:
-        services.dismiss(rec, "  ", supervisor)
+        recording.dismiss(rec, "  ", supervisor)
     assert "reason" in exc.value.errors
     db.session.rollback()
-    services.dismiss(rec, "照片不能证明", supervisor)
+    recording.dismiss(rec, "照片不能证明", supervisor)
     db.session.commit()
     assert (rec.status, rec.dismissed_reason) == ("dismissed", "照片不能证明")
     assert events(rec)[-1] == ("dismiss", "suspected", "dismissed")
     with pytest.raises(ServiceError) as exc:
-        services.confirm(rec, CASE, ago(1), supervisor)
+        recording.confirm(rec, CASE, ago(1), supervisor)
     assert exc.value.status == 409
     db.session.rollback()
     with pytest.raises(ServiceError) as exc:
-        services.dismiss(rec, "again", supervisor)
+        recording.dismiss(rec, "again", supervisor)
     assert exc.value.status == 409
     db.session.rollback()
-    assert services.engine_inputs(shop.id, services.local_today()) == []
+    assert grading.engine_inputs(shop.id, local_today()) == []
 
 
 def test_upheld_objection_dismisses_a_confirmed_record_and_restores_the_grade(shop, supervisor, ago):
     rec = suspected(shop)
-    services.confirm(rec, CASE, ago(2), supervisor)
+    recording.confirm(rec, CASE, ago(2), supervisor)
     db.session.commit()
-    assert services.current_grade(shop).grade == "B"
-    services.mark_disputed(rec, True, None, "objection 1")
+    assert grading.current_grade(shop).grade == "B"
+    recording.mark_disputed(rec, True, None, "objection 1")
     db.session.commit()
-    assert rec.disputed and services.current_grade(shop).grade == "B"  # a disputed record still counts
+    assert rec.disputed and grading.current_grade(shop).grade == "B"  # a disputed record still counts
     with pytest.raises(ServiceError) as exc:
-        services.mark_disputed(rec, True, None, "again")
+        recording.mark_disputed(rec, True, None, "again")
     assert exc.value.status == 409
     db.session.rollback()
-    services.mark_disputed(rec, False, supervisor, "objection 1 upheld")
-    services.dismiss(rec, "异议成立：案件决定已撤销", supervisor)
+    recording.mark_disputed(rec, False, supervisor, "objection 1 upheld")
+    recording.dismiss(rec, "异议成立：案件决定已撤销", supervisor)
     db.session.commit()
     assert rec.status == "dismissed" and not rec.disputed
     assert [e[0] for e in events(rec)] == ["create", "confirm", "dispute", "dispute_closed", "dismiss"]
-    assert services.current_grade(shop).grade == "A"
+    assert grading.current_grade(shop).grade == "A"
     causes = [(g.from_grade, g.to_grade, g.cause) for g in db.session.scalars(select(GradeChange).order_by(GradeChange.id))]
     assert causes == [("A", "B", "record.confirm"), ("B", "A", "record.dismiss")]
 
 
 def test_repair_once_only_and_it_stops_the_record_counting(shop, supervisor, today):
-    rec = services.create_record(shop, "ZM04", occurred_on=today - timedelta(days=200), source="supervisor",
+    rec = recording.create_record(shop, "ZM04", occurred_on=today - timedelta(days=200), source="supervisor",
                                  actor=supervisor, status="confirmed", decided_on=today - timedelta(days=150),
                                  case_number=CASE)
     db.session.commit()
-    assert services.current_grade(shop).grade == "B"
-    services.repair(rec, today, supervisor, "修复申请 1")
+    assert grading.current_grade(shop).grade == "B"
+    recording.repair(rec, today, supervisor, "修复申请 1")
     db.session.commit()
     assert (rec.status, rec.repaired_on) == ("repaired", today)
     assert events(rec)[-1] == ("repair", "confirmed", "repaired")
-    assert services.current_grade(shop).grade == "A"
+    assert grading.current_grade(shop).grade == "A"
     with pytest.raises(ServiceError) as exc:
-        services.repair(rec, today, supervisor, "again")
+        recording.repair(rec, today, supervisor, "again")
     assert exc.value.status == 409
     assert "once" in exc.value.errors["status"][0] or "一次" in exc.value.errors["status"][0]
 
 
 def test_repair_refused_before_the_minimum_period(shop, supervisor, today):
-    rec = services.create_record(shop, "ZM04", occurred_on=today - timedelta(days=40), source="supervisor",
+    rec = recording.create_record(shop, "ZM04", occurred_on=today - timedelta(days=40), source="supervisor",
                                  actor=supervisor, status="confirmed", decided_on=today - timedelta(days=30),
                                  case_number=CASE)
     db.session.commit()
     before = counts()
     with pytest.raises(ServiceError) as exc:
-        services.repair(rec, today, supervisor, "too early")
+        recording.repair(rec, today, supervisor, "too early")
     db.session.rollback()
     assert "repaired_on" in exc.value.errors
     assert counts() == before

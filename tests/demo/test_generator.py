@@ -367,6 +367,14 @@ def test_user_list_as_specified(big):
         assert u["county_code"] is None or u["county_code"] in COUNTY_CODES
         assert isinstance(u["retailer_licence_nos"], list)
         assert (u["role"] == "retailer") == bool(u["retailer_licence_nos"])
+        # enforcement officers carry a certificate number (执法证号): region code and a serial
+        if u["role"] in ("inspector", "supervisor"):
+            assert len(u["enforcement_cert_no"]) == 11 and u["enforcement_cert_no"].isdigit()
+            assert u["enforcement_cert_no"].startswith(u["county_code"] or "320800")
+        else:
+            assert u["enforcement_cert_no"] is None
+    certs = [u["enforcement_cert_no"] for u in users if u["enforcement_cert_no"]]
+    assert len(set(certs)) == len(certs)
     usernames = [u["username"] for u in users]
     assert len(set(usernames)) == len(usernames)
     by_name = {u["username"]: u for u in users}
@@ -375,6 +383,8 @@ def test_user_list_as_specified(big):
     for username in ("partner_credit", "partner_market", "partner_consumer", "partner_pboc"):
         assert by_name[username]["role"] == "partner" and by_name[username]["county_code"] is None
     assert by_name["partner_credit"]["display_name"].endswith("信用办")
+    assert by_name["mkt_city"]["role"] == "mkt_supervisor" and by_name["mkt_city"]["county_code"] is None
+    assert by_name["ordering"]["role"] == "ordering"
 
     inspectors = [u for u in users if u["role"] == "inspector"]
     assert len(inspectors) == 150

@@ -1,5 +1,5 @@
 """The demo city's credit history: deterministic, realistic, and its live grades shaped like a real city
-(DOMAIN.md: about 90 % A, 5-10 % AA, under 1 % AAA, a few B-D)."""
+(docs/domain.md: about 90 % A, 5-10 % AA, under 1 % AAA, a few B-D)."""
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
@@ -111,8 +111,9 @@ def test_violations_concentrate_and_recur(city, history):
     assert rate("tobacco_liquor", "entertainment") > 2 * rate("supermarket", "convenience")
 
 
-def test_loaded_history_gives_the_engines_grades(app):
-    from app.credit import services
+def test_loaded_history_gives_the_engines_grades(app, clock):
+    clock(TODAY)
+    from app.credit import grading, recording
     from app.credit.models import CreditRecord, CreditRecordEvent, RetailerGrade
     from app.retailers.models import Retailer
 
@@ -127,12 +128,12 @@ def test_loaded_history_gives_the_engines_grades(app):
     # every stored live grade is the engine's result through the credit services
     for retailer in db.session.scalars(select(Retailer).order_by(Retailer.id).limit(300)):
         stored = db.session.get(RetailerGrade, retailer.id)
-        result = services.compute_for(retailer, TODAY)
+        result = grading.compute_for(retailer, TODAY)
         assert (stored.grade, stored.score, stored.as_of) == (result.grade, result.score, TODAY)
     # nothing is stale on the load date; the queue holds suspected findings; the ids continue
-    assert services.refresh_due(TODAY) == (0, 0)
+    assert grading.refresh_due(TODAY) == (0, 0)
     assert db.session.scalar(select(func.count(CreditRecord.id)).where(CreditRecord.status == "suspected")) >= 3
     shop = db.session.scalars(select(Retailer).order_by(Retailer.id)).first()
-    rec = services.create_record(shop, "ZM09", occurred_on=TODAY, source="inspection", actor=None)
+    rec = recording.create_record(shop, "ZM09", occurred_on=TODAY, source="inspection", actor=None)
     assert rec.id == db.session.scalar(select(func.max(CreditRecord.id)))
     db.session.rollback()

@@ -121,9 +121,10 @@ def test_pairs_days_and_places(city, inspections):
 # ---- loaded ---------------------------------------------------------------------------------
 
 
-def test_loaded_inspections_feed_the_planner_and_the_quarter_is_published(app):
+def test_loaded_inspections_feed_the_planner_and_the_quarter_is_published(app, clock):
+    clock(TODAY)
     from app.auth.models import User
-    from app.credit import services as credit
+    from app.credit import grading
     from app.credit.models import CreditRecord
     from app.evaluation import services as evaluation
     from app.evaluation.models import EvaluationRow, EvaluationRun
@@ -131,7 +132,7 @@ def test_loaded_inspections_feed_the_planner_and_the_quarter_is_published(app):
     from app.org.models import OrgUnit
     from app.reports.overview import official_grade
     from app.retailers.models import Retailer
-    from app.scheduling import services as scheduling
+    from app.scheduling import inputs, planning
     from app.scheduling.models import Visit
 
     runner = app.test_cli_runner()
@@ -153,7 +154,7 @@ def test_loaded_inspections_feed_the_planner_and_the_quarter_is_published(app):
     users = dict(db.session.execute(select(User.username, User.id)).all())
     want = {ids[n]: (day, frozenset(users[u] for u in pair)) for n, (day, pair) in last_inspected(expected).items()
             if n.startswith("320812")}
-    assert scheduling.last_visits(unit.id) == want
+    assert inputs.last_visits(unit.id) == want
 
     # every on-site record points at its inspection, and the inspection lists it
     on_site = db.session.scalars(select(CreditRecord).where(CreditRecord.source == "inspection")).all()
@@ -167,7 +168,7 @@ def test_loaded_inspections_feed_the_planner_and_the_quarter_is_published(app):
 
     # next month's plan for a county: a realistic share of shops due, not all of them
     sup = db.session.scalars(select(User).where(User.username == "sup_qjp")).one()
-    plan = scheduling.create_plan(sup, "320812", "month", date(2026, 12, 1), today=TODAY)
+    plan = planning.create_plan(sup, "320812", "month", date(2026, 12, 1), today=TODAY)
     active = db.session.scalar(select(func.count(Retailer.id)).where(Retailer.unit_id == unit.id,
                                                                       Retailer.status == "active"))
     due = db.session.scalars(select(Visit).where(Visit.plan_id == plan.id, Visit.kind == "due")).all()
@@ -178,9 +179,11 @@ def test_loaded_inspections_feed_the_planner_and_the_quarter_is_published(app):
     db.session.rollback()
 
     # the last full quarter is published, its objection window closed: the public sees it
-    runs = db.session.scalars(select(EvaluationRun)).all()
-    assert [(r.quarter, r.status) for r in runs] == [("2026Q3", "published")]
-    run = runs[0]
+    runs = db.session.scalars(select(EvaluationRun).order_by(EvaluationRun.quarter)).all()
+    # and the one before (two consecutive published quarters: what a red-list entry needs)
+    assert [(r.quarter, r.status) for r in runs] == [("2026Q2", "published"), ("2026Q3", "published")]
+    assert runs[0].objection_closes_on < runs[1].published_at.date()
+    run = runs[1]
     assert run.as_of == date(2026, 9, 30) and run.objection_closes_on <= TODAY
     assert run.published_at.date() < run.objection_closes_on and run.published_at.date() > run.as_of
     assert db.session.get(User, run.published_by_id).username == "city_sup"
@@ -193,13 +196,13 @@ def test_loaded_inspections_feed_the_planner_and_the_quarter_is_published(app):
         row, official_run = official_grade(retailer)
         assert official_run.id == run.id and row.grade == rows[retailer.id]
         # the official grade is the engine's grade on the quarter's last day
-        assert row.grade == credit.compute_for(retailer, run.as_of).grade
+        assert row.grade == grading.compute_for(retailer, run.as_of).grade
         assert evaluation.public_grade(retailer, TODAY).grade == row.grade
     demo = db.session.scalars(select(User).where(User.username == "retailer_demo")).one()
     assert official_grade(demo.retailers[0]) is not None
     from app.notices.models import Notice  # if publishing tells the retailers, they were told that day
 
-    told = db.session.scalars(select(Notice.created_at).where(Notice.dedupe_key == f"official:{run.id}")).all()
+    told = db.session.scalars(select(Notice.created_at).where(Notice.dedupe_key.like(f"official:{run.id}:%"))).all()
     assert all(at == run.published_at for at in told)
 
 

@@ -1,5 +1,6 @@
 """`flask demo load`: 2,000 retailers load, deterministically for a seed; a second load refuses or resets."""
 import hashlib
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -7,6 +8,9 @@ from app.auth.models import User
 from app.extensions import db
 from app.org.models import OrgUnit
 from app.retailers.models import Operator, Retailer
+
+
+TODAY = date(2026, 11, 29)  # the clock is pinned here: the demo is anchored to it
 
 
 def _digest():
@@ -35,15 +39,19 @@ def _digest():
     assert inspections
     # (not the inputs hash: it covers database ids, which PostgreSQL's sequences do not repeat after a reset)
     runs = db.session.execute(select(EvaluationRun.quarter, EvaluationRun.status, EvaluationRun.retailer_count,
-                                     EvaluationRun.published_at, EvaluationRun.objection_closes_on)).all()
+                                     EvaluationRun.published_at, EvaluationRun.objection_closes_on)
+                              .order_by(EvaluationRun.quarter, EvaluationRun.status)).all()
+    # the demo publishes two quarters: each licence has a row in each (ordered, PostgreSQL keeps no order)
     grades = db.session.execute(
-        select(Retailer.licence_no, EvaluationRow.grade, EvaluationRow.score)
-        .join(Retailer, EvaluationRow.retailer_id == Retailer.id).order_by(Retailer.licence_no)).all()
+        select(Retailer.licence_no, EvaluationRun.quarter, EvaluationRow.grade, EvaluationRow.score)
+        .join(Retailer, EvaluationRow.retailer_id == Retailer.id).join(EvaluationRun, EvaluationRow.run_id == EvaluationRun.id)
+        .order_by(Retailer.licence_no, EvaluationRun.quarter)).all()
     assert runs and grades
     return hashlib.sha256(repr((rows, users, inspections, runs, grades)).encode()).hexdigest()
 
 
-def test_demo_load_2000_is_deterministic_and_refuses_a_second_load(app):
+def test_demo_load_2000_is_deterministic_and_refuses_a_second_load(app, clock):
+    clock(TODAY)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load", "--seed", "7", "--retailers", "2000"])
     assert first.exit_code == 0, first.output
@@ -52,7 +60,8 @@ def test_demo_load_2000_is_deterministic_and_refuses_a_second_load(app):
     assert db.session.scalar(select(func.count(Retailer.id))) == 2000
     # every role has users; the ID numbers are not stored in clear
     roles = set(db.session.scalars(select(User.role)))
-    assert roles == {"admin", "supervisor", "inspector", "marketer", "retailer", "partner"}
+    assert roles == {"admin", "supervisor", "inspector", "marketer", "retailer", "partner", "mkt_supervisor",
+                     "ordering"}
     digest_a = _digest()
     assert all(len(h) == 64 for h in db.session.scalars(select(Operator.id_hash)))
 
@@ -77,7 +86,8 @@ def test_demo_load_2000_is_deterministic_and_refuses_a_second_load(app):
     assert verify.exit_code == 0, verify.output
 
 
-def test_demo_users_can_sign_in(app):
+def test_demo_users_can_sign_in(app, clock):
+    clock(TODAY)
     from tests.conftest import Session
 
     runner = app.test_cli_runner()
@@ -90,7 +100,8 @@ def test_demo_users_can_sign_in(app):
     assert all("operator_id" not in r for r in mine)
 
 
-def test_the_demo_retailer_was_told_when_things_happened(app):
+def test_the_demo_retailer_was_told_when_things_happened(app, clock):
+    clock(TODAY)
     """The notices of the demo retailer carry the day of the record, grade change and publication,
     not the moment of the load; their objection windows have closed, as in a city already running."""
     from sqlalchemy import select
@@ -110,7 +121,8 @@ def test_the_demo_retailer_was_told_when_things_happened(app):
     assert to_local(record.recorded_at).date() == record.decided_on
     from app.evaluation.models import EvaluationRun
 
-    run = db.session.scalars(select(EvaluationRun).where(EvaluationRun.status == "published")).one()
+    run = db.session.scalars(select(EvaluationRun).where(EvaluationRun.status == "published")
+                             .order_by(EvaluationRun.quarter.desc())).first()
     assert notices["official_grade"].created_at == run.published_at
     if "grade_changed" in notices:
         assert to_local(notices["grade_changed"].created_at).date() == record.decided_on

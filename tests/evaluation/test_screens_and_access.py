@@ -39,6 +39,19 @@ def _two_quarters(admin):
     return q1, q2
 
 
+def _all_rows(client, url):
+    """Every row of a paged list, page by page (the X-Pagination header says how many pages)."""
+    import json
+
+    first = client.get(f"{url}?page_size=200")
+    meta = json.loads(first.headers["X-Pagination"])
+    rows = first.get_json()
+    for page in range(2, meta["total_pages"] + 1):
+        rows += client.get(f"{url}?page_size=200&page={page}").get_json()
+    assert len(rows) == meta["total"]
+    return rows
+
+
 def test_a_county_supervisor_sees_only_their_countys_rows(world, people, signed_in):
     _q1, q2 = _two_quarters(people["admin"])
     unit = people["unit"]
@@ -49,7 +62,7 @@ def test_a_county_supervisor_sees_only_their_countys_rows(world, people, signed_
     assert in_county and elsewhere
 
     county = signed_in(people["county"])
-    listed = county.get(f"/api/evaluations/{q2.id}/rows?page_size=500").get_json()
+    listed = _all_rows(county, f"/api/evaluations/{q2.id}/rows")
     assert {r["retailer_id"] for r in listed} == in_county
     assert all(r["unit"] == unit.code for r in listed)
     detail = county.get(f"/api/evaluations/{q2.id}").get_json()
@@ -69,7 +82,7 @@ def test_a_county_supervisor_sees_only_their_countys_rows(world, people, signed_
     assert county.post(f"/api/evaluations/{q2.id}/review").status_code == 404
 
     city = signed_in(people["city"])
-    everything = city.get(f"/api/evaluations/{q2.id}/rows?page_size=500").get_json()
+    everything = _all_rows(city, f"/api/evaluations/{q2.id}/rows")
     assert {r["retailer_id"] for r in everything} == in_county | elsewhere
 
 
@@ -117,7 +130,10 @@ def test_review_and_publish_from_the_page_need_confirmation(world, people, signe
     page = city.get(f"/evaluations/{run.id}").get_data(as_text=True)
     assert 'data-testid="actions"' in page
     unconfirmed = city.post(f"/evaluations/{run.id}/review", data={})
-    assert unconfirmed.status_code == 302
+    # refused: the run's page again, the error next to the box, nothing changed
+    assert unconfirmed.status_code == 422
+    assert 'data-testid="error-confirm"' in unconfirmed.get_data(as_text=True)
+    assert "请勾选" in unconfirmed.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(EvaluationRun, run.id).status == "draft"
     city.post(f"/evaluations/{run.id}/review", data={"confirm": "yes"})
@@ -128,7 +144,8 @@ def test_review_and_publish_from_the_page_need_confirmation(world, people, signe
     published = db.session.get(EvaluationRun, run.id)
     assert published.status == "published" and published.published_by_id == people["city"].id
     response = city.post(f"/evaluations/{run.id}/supersede", data={"reason": "x"})
-    assert response.status_code == 302 and "/evaluations/%d" % run.id in response.headers["Location"]
+    assert response.status_code == 422 and 'value="x"' in response.get_data(as_text=True)  # the input is kept
+    assert db.session.scalars(select(EvaluationRun).where(EvaluationRun.supersedes_id == run.id)).first() is None
     response = city.post(f"/evaluations/{run.id}/supersede", data={"reason": "案件决定已被撤销"})
     new = db.session.scalars(select(EvaluationRun).where(EvaluationRun.supersedes_id == run.id)).one()
     assert response.headers["Location"].endswith(f"/evaluations/{new.id}")
@@ -136,9 +153,11 @@ def test_review_and_publish_from_the_page_need_confirmation(world, people, signe
 
 def test_start_a_run_from_the_page_and_the_api(world, people, signed_in):
     city = signed_in(people["city"])
-    response = city.post("/evaluations", data={"quarter": "2026Q2"})
+    response = city.post("/evaluations/run", data={"quarter": "2026Q2"})  # a job on the worker
     run = db.session.scalars(select(EvaluationRun)).one()
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/evaluations/{run.id}")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_page = city.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"/evaluations/{run.id}" in job_page  # the job's page links to the run it computed
     body = city.post("/api/evaluations", json={"quarter": "2026Q2"}).get_json()
     assert body["id"] == run.id and body["status"] == "draft" and body["provisional"] is False
     listing = city.get("/api/evaluations").get_json()

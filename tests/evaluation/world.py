@@ -149,6 +149,7 @@ def build_world(rng: random.Random, units: dict, *, n_operators=80, n_records=15
     # A few licences collect many bonuses, so the ceiling clips in every order of dimensions.
     collectors = rng.sample(ids, max(1, len(ids) // 8))
     records = []
+    held = set()
     for _ in range(n_records):
         catalogue = rng.choice(versions)
         if rng.random() < bonus_heavy:
@@ -167,11 +168,16 @@ def build_world(rng: random.Random, units: dict, *, n_operators=80, n_records=15
         operator_id = world.retailers[retailer_id]["operator_id"]
         if rng.random() < 0.05:
             operator_id = rng.choice(op_ids)  # the licence changed hands since
+        occurred = decided or first
+        while status != "dismissed" and (retailer_id, code, occurred) in held:
+            occurred -= dt.timedelta(days=1)  # one fact, one record: the same shop's same finding on another day
+        if status != "dismissed":
+            held.add((retailer_id, code, occurred))
         records.append({
             "retailer_id": retailer_id, "operator_id": operator_id, "indicator_code": code,
             "catalogue_version": catalogue.version, "dimension": indicator.dimension, "quantity": quantity,
             "nominal_points": indicator.points_for(quantity) if (quantity or not indicator.banded) else 0,
-            "occurred_on": decided or first, "source": "supervisor", "status": status, "disputed": False,
+            "occurred_on": occurred, "source": "supervisor", "status": status, "disputed": False,
             "decided_on": decided, "repaired_on": repaired, "description": "", "evidence": []})
     record_ids = list(db.session.scalars(
         insert(CreditRecord).returning(CreditRecord.id, sort_by_parameter_order=True), records))

@@ -33,9 +33,17 @@ def submit_body(w):
     return capture(_Ref(w["retailer"]), _Ref(w["target"]))
 
 
+def discard_body(w):
+    """A discarded capture of the owner's shop, as the phone reports it."""
+    body = capture(_Ref(w["retailer"]), _Ref(w["target"]))
+    return {"uuid": body["uuid"], "retailer_id": w["retailer"], "state": "rejected", "status": 422,
+            "message": "第二名执法人员不可用", "errors": {"second_officer_id": ["请从本县区的执法人员中选择"]},
+            "photos": 0, "discarded_at": "2026-11-29T02:00:00Z", "payload": body}
+
+
 def upload_form(w):
     return {"uuid": new_id(), "inspection_uuid": new_id(), "kind": "photo",
             "file": (io.BytesIO(jpeg()), "p.jpg", "image/jpeg")}
 
 
-__all__ = ["insp", "submit_body", "upload_form", "User"]
+__all__ = ["insp", "submit_body", "discard_body", "upload_form", "User"]

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from app.common.time import local_today
-from app.credit import services as credit
+from app.credit import grading, queries, recording
 from app.credit.models import CreditRecord, RetailerGrade
 from app.extensions import db
 from tests.inspections.conftest import capture, jpeg, new_id, upload
@@ -17,18 +17,18 @@ def test_confirming_a_suspected_violation_changes_the_grade_at_once(app, field, 
     assert response.status_code == 201, response.get_json()
     record = db.session.scalars(select(CreditRecord)).one()
     assert record.status == "suspected" and record.indicator_code == "ZM01"
-    before = credit.current_grade(field.shop)
+    before = grading.current_grade(field.shop)
     before_grade, before_score = before.grade, before.score
     assert before_grade == "A"  # a suspected record does not count
 
     supervisor = make_user("supervisor")
     # the supervisor's queue holds it, with the inspection's photo
-    queue = list(db.session.scalars(credit.queue_query(supervisor)))
+    queue = list(db.session.scalars(queries.queue_query(supervisor)))
     assert [r.id for r in queue] == [record.id]
     photo_ref = next(e["ref"] for e in record.evidence if e["kind"] == "photo")
     assert signed_in(supervisor).get(photo_ref).status_code == 200
 
-    credit.confirm(record, "淮烟专罚〔2026〕1号", local_today(), supervisor)
+    recording.confirm(record, "淮烟专罚〔2026〕1号", local_today(), supervisor)
     db.session.commit()
     after = db.session.get(RetailerGrade, field.shop.id)
     assert after.grade == "D" and after.score == before_score - 40  # the 假私非 veto

@@ -1,5 +1,5 @@
 """Objects of the retailer side for the access matrix (tests/auth/test_access_matrix.py::_world):
-a record, a repair request with a photo, an open objection, a commitment, a notice and a report,
+a record, a repair request with a photo, an open objection, a commitment, a notice, a report and a licence request,
 all on the "retailer" principal's licence in the home county."""
 import os
 from datetime import timedelta
@@ -8,6 +8,7 @@ from app.commitments.models import Commitment, CommitmentText
 from app.common.time import local_today
 from app.credit.models import CreditRecord
 from app.extensions import db
+from app.licence_requests.models import LicenceRequest
 from app.notices.models import Notice
 from app.repair.evidence import evidence_dir
 from app.repair.models import EvidenceFile, Objection, RepairRequest
@@ -45,7 +46,9 @@ def retailer_side_world(shop, users) -> dict:
                     evidence_ids=[], submitted_on=today, answer_due=today + timedelta(days=14))
     notice = Notice(user_id=users["retailer"].id, retailer_id=shop.id, kind="new_record", title="通知")
     report = CreditReport(serial="XY20260101MATRIX01", retailer_id=shop.id, grade="A", score=100, as_of=today)
-    db.session.add_all([commitment, req, obj, notice, report])
+    licreq = LicenceRequest(retailer_id=shop.id, kind="change", changes="经营地址变更", status="submitted",
+                            submitted_on=today, decide_due=today + timedelta(days=28))
+    db.session.add_all([commitment, req, obj, notice, report, licreq])
     db.session.commit()
     return {"record": rec.id, "evidence": ev.id, "repair": req.id, "objection": obj.id, "commitment": commitment.id,
-            "notice": notice.id, "serial": report.serial}
+            "notice": notice.id, "serial": report.serial, "licence_request": licreq.id}

@@ -1,7 +1,11 @@
 """Deadlines in working days by China's official calendar: holidays skipped, adjusted weekends counted."""
 from datetime import date
 
+import pytest
+
 from app.common.workdays import add_working_days, is_working_day, working_days_between
+
+pytestmark = pytest.mark.usefixtures("app")  # the official calendar is read from the database
 
 
 def test_calendar_data_for_2026():

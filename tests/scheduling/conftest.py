@@ -9,6 +9,17 @@ from app.extensions import db
 from tests.conftest import COUNTY
 
 
+# Scheduling tests plan "next month" from the one clock: pinned here, so they never depend on the
+# machine's date (next month is December 2026, a month of a year whose official calendar is seeded;
+# tests of years without one move the clock themselves).
+PINNED_DAY = date(2026, 11, 16)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(clock):
+    clock(PINNED_DAY)
+
+
 def next_month_start(today=None):
     today = today or local_today()
     return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
@@ -41,7 +52,8 @@ def grade_event(retailer_id, from_grade, to_grade, as_of):
 
 @pytest.fixture
 def county(make_retailer, make_user):
-    """30 shops around the 清江浦区 seat (grades mostly A, a few B/C/D), 6 inspectors, a supervisor."""
+    """30 shops around the 清江浦区 seat (grades mostly A, a few B/C/D), 6 inspectors, two supervisors
+    (the one who drafts and the one who approves)."""
     rng = random.Random(7)
     shops = []
     for i in range(30):
@@ -52,16 +64,18 @@ def county(make_retailer, make_user):
         set_grade(s.id, g)
     inspectors = [make_user("inspector", COUNTY, username=f"insp_{k}") for k in range(6)]
     supervisor = make_user("supervisor", COUNTY, username="sup_qjp")
-    return {"shops": shops, "inspectors": inspectors, "supervisor": supervisor, "grades": dict(
+    # Four eyes: a plan is approved by a supervisor other than the one who drafted it.
+    approver = make_user("supervisor", COUNTY, username="sup_qjp2")
+    return {"shops": shops, "inspectors": inspectors, "supervisor": supervisor, "approver": approver, "grades": dict(
         (s.id, g) for s, g in zip(shops, grades))}
 
 
 @pytest.fixture
 def plan(app, county):
-    from app.scheduling import services
+    from app.scheduling import planning
 
     start = next_month_start()
-    p = services.create_plan(county["supervisor"], COUNTY, "month", start)
+    p = planning.create_plan(county["supervisor"], COUNTY, "month", start)
     db.session.commit()
     return p
 

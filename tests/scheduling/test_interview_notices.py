@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.notices.models import Notice
-from app.scheduling import services
+from app.scheduling import planning, replan
 from app.scheduling.models import Visit
 from tests.conftest import COUNTY
 from tests.scheduling.conftest import grade_event
@@ -24,11 +24,11 @@ def test_interview_task_then_its_day_are_told_and_checks_are_not(county, plan, m
                             retailers=[next(s for s in county["shops"] if s.id == checked.retailer_id)])
     today = plan.period_start
     grade_event(shop.id, "A", "B", today)
-    services.consume_grade_changes(today=today)
+    replan.consume_grade_changes(today=today)
     db.session.commit()
     iv = db.session.scalars(select(Visit).where(Visit.retailer_id == shop.id, Visit.kind == "interview")).one()
     assert _titles(owner) == [f"警示约谈通知：将于 {iv.due_on.isoformat()} 前进行约谈"]
-    services.approve(plan, county["supervisor"])
+    planning.approve(plan, county["approver"])
     db.session.commit()
     db.session.refresh(iv)
     assert iv.status == "approved"

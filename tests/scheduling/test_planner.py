@@ -223,12 +223,3 @@ def test_a_day_is_split_by_area_between_pairs(policy):
     for v in res.visits:
         pairs[v.officers].add("e" if v.shop_id <= 5 else "w")
     assert sorted(len(x) for x in pairs.values()) == [1, 1]
-
-
-def test_reschedule_after_a_fall_brings_the_visit_forward(policy):
-    last = date(2026, 10, 1)
-    today = date(2026, 10, 20)
-    current = last + timedelta(days=90)
-    assert P.reschedule_date(last, "D", policy, today, current) == today  # 14 days passed: due at once
-    assert P.reschedule_date(last, "C", policy, today, current) == date(2026, 10, 31)
-    assert P.reschedule_date(last, "AA", policy, today, current) == current  # a rise keeps an earlier visit

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.scheduling import planner as P
-from app.scheduling import services
+from app.scheduling import planning, replan, settings, visits
 from app.scheduling.models import RandomDraw, Visit
 from app.scheduling.workdays import is_workday
 from tests.conftest import COUNTY, OTHER_COUNTY
@@ -31,20 +31,36 @@ def test_draft_plan_publishes_the_commitment_not_the_seed(app, county, plan, sig
     assert "seed" not in app.test_client().get(f"/api/public/draws/{data['draw']['id']}").get_json()
     assert data["load"] and data["coverage"]["A"]["shops"] == 24
     page = sup.get(f"/plans/{plan.id}", headers=ZH).get_data(as_text=True)
-    assert data["draw"]["commitment"] in page and "审核通过计划" in page
+    # the seeds and hashes sit behind "如何核验", not on the plan itself
+    assert data["draw"]["commitment"] not in page and "如何核验" in page and "公里" in page and " km" not in page
+    verify = sup.get(f"/plans/{plan.id}/verify", headers=ZH).get_data(as_text=True)
+    assert data["draw"]["commitment"] in verify and plan.pairs_seed in verify
 
 
-def test_approve_reveals_the_seed_and_fills_day_lists(app, county, plan, signed_in, client):
+def test_approval_errors_name_the_shop_the_day_and_the_officer(county, plan, signed_in):
+    """A day off entered after the draft blocks approval with a message a supervisor can act on: the
+    shop, its licence, the day and the officer (never a database id)."""
+    from app.scheduling.settings import set_inspector
+
+    v = sorted(plan.visits, key=lambda x: (x.planned_on, x.id))[0]
+    officer = next(u for u in county["inspectors"] if u.id == v.officer_a_id)
+    set_inspector(officer, days_off=[v.planned_on])
+    db.session.commit()
+    r = signed_in(county["approver"]).post(f"/api/plans/{plan.id}/approve", headers=ZH)
+    assert r.status_code == 422
+    message = " ".join(r.get_json()["errors"]["plan"])
+    assert v.retailer.shop_name in message and v.retailer.licence_no in message
+    assert v.planned_on.isoformat() in message and officer.display_name in message and "休息" in message
+    assert f"检查 {v.id}" not in message
+
+
+def test_approve_reveals_the_seed_and_fills_day_lists(app, county, plan, signed_in, client, clock):
     sup = signed_in(county["supervisor"])
-    r = sup.post(f"/api/plans/{plan.id}/approve")
+    r = signed_in(county["approver"]).post(f"/api/plans/{plan.id}/approve")
     assert r.status_code == 200, r.get_json()
     draw = db.session.scalars(select(RandomDraw).where(RandomDraw.plan_id == plan.id)).one()
-    pub = client.get(f"/api/public/draws/{draw.id}").get_json()
-    assert pub["seed"] == draw.seed and pub["verification"]["ok"]
-    # Anyone can recompute: the published pool and seed give the commitment and the list.
-    check = P.verify_draw(pub["seed"], pub["pool"], pub["policy_version"], pub["shares"], pub["commitment"],
-                          pub["selected"])
-    assert check["ok"]
+    assert draw.status == "revealed" and sup.get(f"/api/plans/{plan.id}").get_json()["draw"]["seed"] == draw.seed
+    assert "seed" not in client.get(f"/api/public/draws/{draw.id}").get_json()  # the public: after the period
     # The inspector's day list shows the approved visits, in route order.
     v = sorted(db.session.scalars(select(Visit).where(Visit.plan_id == plan.id)), key=lambda v: v.planned_on)[0]
     officer = next(u for u in county["inspectors"] if u.id == v.officer_a_id)
@@ -59,6 +75,13 @@ def test_approve_reveals_the_seed_and_fills_day_lists(app, county, plan, signed_
     assert v.retailer.shop_name in page
     # Approved: no more edits, no redraw.
     assert sup.post(f"/api/plans/{plan.id}/redraw", json={"reason": "太晚了"}).status_code == 422
+    # After the period the public has the seed and the pool: anyone can recompute the commitment and the list.
+    clock(plan.period_end + timedelta(days=1))
+    pub = client.get(f"/api/public/draws/{draw.id}").get_json()
+    assert pub["seed"] == draw.seed and pub["verification"]["ok"]
+    check = P.verify_draw(pub["seed"], pub["pool"], pub["policy_version"], pub["shares"], pub["commitment"],
+                          pub["selected"])
+    assert check["ok"]
 
 
 def test_draft_visits_are_not_in_day_lists(county, plan, signed_in):
@@ -93,7 +116,7 @@ def _move(sup, v, **body):
 
 
 def test_moves_and_reassignments_are_checked_with_chinese_errors(county, plan, signed_in):
-    from app.scheduling.services import set_inspector
+    from app.scheduling.settings import set_inspector
 
     sup = signed_in(county["supervisor"])
     v = singles(plan)[0]
@@ -156,6 +179,30 @@ def test_swap_two_visits(county, plan, signed_in):
     assert got[a.id] == db_.isoformat() and got[b.id] == da.isoformat()
 
 
+def test_the_drafter_cannot_approve_their_own_plan_unless_the_county_allows_it(county, plan, signed_in, make_user):
+    """Four eyes: the supervisor who drafted a plan is refused (403, a Chinese message) and nothing
+    changes; an admin may name a one-supervisor county in the scheduling policy (a new, audited
+    version), and then the drafter's approval is recorded as a self-approval."""
+    from app.audit.models import AuditEntry
+
+    drafter = signed_in(county["supervisor"])
+    r = drafter.post(f"/api/plans/{plan.id}/approve", headers=ZH)
+    assert r.status_code == 403
+    assert "另一名监管员" in str(r.get_json())
+    db.session.refresh(plan)
+    assert plan.status == "draft" and planning.current_draw(plan).status == "committed"
+    # The county is made a one-supervisor county by a new policy version.
+    admin = make_user("admin", None, username="admin_fe")
+    data = settings.active_policy().to_dict()
+    data.update(version="fe-1", self_approval=[COUNTY])
+    settings.add_policy_version(data, plan.period_start - timedelta(days=40), admin)
+    db.session.commit()
+    assert drafter.post(f"/api/plans/{plan.id}/approve").status_code == 200
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "scheduling.plan.approve")).one()
+    assert entry.after["self_approved"] is True and entry.after["drafted_by"] == county["supervisor"].id
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "scheduling.policy.create")).first()
+
+
 def test_other_county_supervisor_cannot_see_or_change(county, plan, signed_in, make_user):
     other = signed_in(make_user("supervisor", OTHER_COUNTY))
     assert other.get(f"/api/plans/{plan.id}").status_code == 404
@@ -167,8 +214,7 @@ def test_other_county_supervisor_cannot_see_or_change(county, plan, signed_in, m
 def test_grade_change_moves_the_next_visit_and_the_cursor(county, plan, signed_in):
     from app.credit.models import EventCursor
 
-    sup = signed_in(county["supervisor"])
-    assert sup.post(f"/api/plans/{plan.id}/approve").status_code == 200
+    assert signed_in(county["approver"]).post(f"/api/plans/{plan.id}/approve").status_code == 200
     # A shop last inspected at the start of the month: its next (A, 90 days) visit is outside the plan.
     shop = next(s for s in county["shops"] if county["grades"][s.id] == "A")
     for v in db.session.scalars(select(Visit).where(Visit.retailer_id == shop.id)):
@@ -176,15 +222,16 @@ def test_grade_change_moves_the_next_visit_and_the_cursor(county, plan, signed_i
     db.session.commit()
     today = plan.period_start + timedelta(days=1)
     grade_event(shop.id, "A", "D", today)
-    assert services.consume_grade_changes(today=today) == 1
+    assert replan.consume_grade_changes(today=today) == 1
     db.session.commit()
-    nxt = db.session.scalars(select(Visit).where(Visit.retailer_id == shop.id, Visit.status == "approved")).all()
-    assert len(nxt) == 1
+    nxt = db.session.scalars(select(Visit).where(Visit.retailer_id == shop.id, Visit.status == "approved")
+                             .order_by(Visit.planned_on)).all()
+    assert len(nxt) >= 1  # and then every 14 days (tests/scheduling/test_cycle.py)
     # D: 14 days after the last inspection (or the first working day after it with room).
     assert plan.period_start + timedelta(days=14) <= nxt[0].planned_on <= plan.period_start + timedelta(days=21)
     assert nxt[0].note.startswith("grade:A>D")
     assert db.session.get(EventCursor, ("scheduling", "grade_changes")).last_id >= 1
-    assert services.consume_grade_changes(today=today) == 0  # nothing twice
+    assert replan.consume_grade_changes(today=today) == 0  # nothing twice
 
 
 def test_a_fall_brings_a_planned_visit_forward(county, plan):
@@ -198,7 +245,7 @@ def test_a_fall_brings_a_planned_visit_forward(county, plan):
     v.planned_on = late
     db.session.commit()
     today = plan.period_start
-    services.on_grade_change(shop.id, "A", "C", today, today=today)
+    replan.on_grade_change(shop.id, "A", "C", today, today=today)
     db.session.commit()
     db.session.refresh(v)
     assert v.planned_on < late and v.planned_on >= today  # 30 days after the last inspection: at once
@@ -208,7 +255,7 @@ def test_falling_to_b_creates_a_warning_interview_within_30_days(county, plan):
     shop = next(s for s in county["shops"] if county["grades"][s.id] == "A")
     today = plan.period_start
     grade_event(shop.id, "A", "B", today)
-    services.consume_grade_changes(today=today)
+    replan.consume_grade_changes(today=today)
     db.session.commit()
     iv = db.session.scalars(select(Visit).where(Visit.retailer_id == shop.id, Visit.kind == "interview")).one()
     assert iv.due_on == today + timedelta(days=30)
@@ -217,21 +264,21 @@ def test_falling_to_b_creates_a_warning_interview_within_30_days(county, plan):
     # A rise to B (from C) is no fall: no interview.
     other = next(s for s in county["shops"] if county["grades"][s.id] == "C")
     grade_event(other.id, "C", "B", today)
-    services.consume_grade_changes(today=today)
+    replan.consume_grade_changes(today=today)
     assert db.session.scalars(select(Visit).where(Visit.retailer_id == other.id, Visit.kind == "interview")).first() is None
 
 
 def test_completion_closes_and_missed_visits_become_overdue(county, plan, signed_in):
     sup = signed_in(county["supervisor"])
-    assert sup.post(f"/api/plans/{plan.id}/approve").status_code == 200
+    assert signed_in(county["approver"]).post(f"/api/plans/{plan.id}/approve").status_code == 200
     vs = sorted(db.session.scalars(select(Visit).where(Visit.plan_id == plan.id)), key=lambda v: v.planned_on)
     done, missed = vs[0], vs[1]
     officer = next(u for u in county["inspectors"] if u.id == done.officer_b_id)
     r = signed_in(officer).post(f"/api/visits/{done.id}/complete", json={"outcome": "violation"})
     assert r.status_code == 200 and r.get_json()["status"] == "done"
     # The inspections part closes visits the same way.
-    assert services.close_visit_for_inspection(vs[2].retailer_id, vs[2].planned_on, "no_violation").status == "done"
-    n = services.mark_missed(today=missed.planned_on + timedelta(days=1))
+    assert visits.close_visit_for_inspection(vs[2].retailer_id, vs[2].planned_on, "no_violation").status == "done"
+    n = visits.mark_missed(today=missed.planned_on + timedelta(days=1))
     db.session.commit()
     db.session.refresh(missed)
     assert n >= 1 and missed.status == "missed"
@@ -242,12 +289,11 @@ def test_completion_closes_and_missed_visits_become_overdue(county, plan, signed
 
 
 def test_replanning_never_drops_a_missed_visit(county, plan, signed_in):
-    sup = signed_in(county["supervisor"])
-    sup.post(f"/api/plans/{plan.id}/approve")
+    signed_in(county["approver"]).post(f"/api/plans/{plan.id}/approve")
     v = sorted(db.session.scalars(select(Visit).where(Visit.plan_id == plan.id)), key=lambda v: v.planned_on)[0]
-    services.mark_missed(today=plan.period_end + timedelta(days=1))
+    visits.mark_missed(today=plan.period_end + timedelta(days=1))
     db.session.commit()
-    nxt = services.create_plan(county["supervisor"], COUNTY, "month", plan.period_end + timedelta(days=1))
+    nxt = planning.create_plan(county["supervisor"], COUNTY, "month", plan.period_end + timedelta(days=1))
     db.session.commit()
     again = [x for x in nxt.visits if x.retailer_id == v.retailer_id]
     assert again and any(r[0] in ("overdue", "never_inspected") for r in again[0].reasons)
@@ -255,9 +301,11 @@ def test_replanning_never_drops_a_missed_visit(county, plan, signed_in):
     assert set(counts) == {s.id for s in county["shops"]}  # every shop still due is in the new plan
 
 
-def test_public_page_lists_only_completed_random_checks_masked(county, plan, signed_in, client):
-    sup = signed_in(county["supervisor"])
-    sup.post(f"/api/plans/{plan.id}/approve")
+def test_public_page_lists_only_completed_random_checks_masked(county, signed_in, client, clock):
+    # A quarter's plan: its draw takes the quarter's whole share (30 A shops × 5 %: one or two).
+    plan = planning.create_plan(county["supervisor"], COUNTY, "quarter", next_month_start())
+    db.session.commit()
+    assert signed_in(county["approver"]).post(f"/api/plans/{plan.id}/approve").status_code == 200
     vs = db.session.scalars(select(Visit).where(Visit.plan_id == plan.id)).all()
     randoms = [v for v in vs if v.kind == "random"]
     dues = [v for v in vs if v.kind == "due"]
@@ -272,8 +320,11 @@ def test_public_page_lists_only_completed_random_checks_masked(county, plan, sig
     if len(randoms) > 1:
         randoms[1].status = "approved"  # not completed: not listed
     db.session.commit()
-    page = client.get(f"/public/random-checks?unit={COUNTY}&period=month&start={plan.period_start.isoformat()}",
-                      headers=ZH).get_data(as_text=True)
+    url = f"/public/random-checks?unit={COUNTY}&period=quarter&start={plan.period_start.isoformat()}"
+    page = client.get(url, headers=ZH).get_data(as_text=True)
+    assert first.licence_no not in page and plan.draws[0].seed not in page  # the period is not over
+    clock(plan.period_end + timedelta(days=1))
+    page = client.get(url, headers=ZH).get_data(as_text=True)
     assert first.licence_no in page and "王**便利店0" in page and "王小明" not in page
     assert "责令整改" in page
     assert d.retailer.licence_no not in page  # a due visit is not a random check
@@ -291,14 +342,14 @@ def test_public_page_hides_the_seed_of_a_draft(county, plan, client):
 @pytest.mark.parametrize("kind", ["week", "quarter"])
 def test_other_periods(county, kind):
     start = next_month_start() + timedelta(days=7)
-    p = services.create_plan(county["supervisor"], COUNTY, kind, start)
+    p = planning.create_plan(county["supervisor"], COUNTY, kind, start)
     db.session.commit()
     assert p.period_kind == kind and p.visits
     assert all(p.period_start <= v.planned_on <= p.period_end for v in p.visits)
 
 
 def test_a_fall_in_a_full_plan_bumps_a_lower_risk_visit_which_is_moved_not_dropped(county, plan):
-    from app.scheduling.services import set_inspector
+    from app.scheduling.settings import set_inspector
 
     # Every officer is off for the week after the first day: no free slot within a week.
     days = [date.fromisoformat(x) for x in plan.summary["days"]]
@@ -315,14 +366,17 @@ def test_a_fall_in_a_full_plan_bumps_a_lower_risk_visit_which_is_moved_not_dropp
     db.session.commit()
     today = days[0]
     n_open = db.session.query(Visit).filter(Visit.plan_id == plan.id).count()
-    services.on_grade_change(shop.id, "A", "D", today, today=today)
+    replan.on_grade_change(shop.id, "A", "D", today, today=today)
     db.session.commit()
     db.session.refresh(v)
     assert v.planned_on <= today + timedelta(days=7), v.planned_on  # D: due now, within the first window
     bumped = db.session.scalars(select(Visit).where(Visit.note.like(f"bumped:visit:{v.id}%"))).all()
     assert len(bumped) == 1 and bumped[0].risk < v.risk
     assert bumped[0].plan_id is None or bumped[0].planned_on > today  # moved later or pending, never dropped
-    assert db.session.query(Visit).filter(Visit.plan_id == plan.id).count() + (bumped[0].plan_id is None) == n_open
+    cadence = db.session.query(Visit).filter(Visit.plan_id == plan.id, Visit.note.like("%;cadence")).count()
+    assert cadence >= 1  # D: the 14-day cadence goes on after this visit (tests/scheduling/test_cycle.py)
+    assert db.session.query(Visit).filter(Visit.plan_id == plan.id).count() - cadence + (bumped[0].plan_id is None) \
+        == n_open
 
 
 def test_policy_versions_and_inspector_availability(county, signed_in, make_user):
@@ -335,8 +389,8 @@ def test_policy_versions_and_inspector_availability(county, signed_in, make_user
     assert admin.post("/api/scheduling/policy", json={"effective_from": "2027-01-01", "data": data}).status_code == 201
     again = admin.post("/api/scheduling/policy", json={"effective_from": "2027-01-01", "data": data}, headers=ZH)
     assert again.status_code == 422 and "已存在" in str(again.get_json())
-    assert services.active_policy(date(2027, 2, 1)).interval("D") == 7
-    assert services.active_policy(date(2026, 12, 1)).interval("D") == 14
+    assert settings.active_policy(date(2027, 2, 1)).interval("D") == 7
+    assert settings.active_policy(date(2026, 12, 1)).interval("D") == 14
     insp = county["inspectors"][0]
     r = sup.put(f"/api/inspectors/{insp.id}/availability", json={"daily_capacity": 4, "days_off": ["2026-12-07"]})
     assert r.status_code == 200 and r.get_json() == {"user_id": insp.id, "daily_capacity": 4, "days_off": ["2026-12-07"]}

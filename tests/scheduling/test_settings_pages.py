@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.common.time import local_today
 from app.extensions import db
-from app.scheduling import services
+from app.scheduling import planning, settings
 from app.scheduling.models import InspectorSetting, SchedulingPolicy, Visit
 from app.scheduling.workdays import workdays
 from tests.conftest import COUNTY, OTHER_COUNTY
@@ -25,7 +25,7 @@ def test_inspector_list_shows_capacity_and_days_off(county, signed_in, make_user
     sup = signed_in(county["supervisor"])
     insp = county["inspectors"][0]
     day = next_month_start() + timedelta(days=3)
-    services.set_inspector(insp, daily_capacity=4, days_off=[day])
+    settings.set_inspector(insp, daily_capacity=4, days_off=[day])
     db.session.commit()
     page = sup.get("/inspectors", headers=ZH).get_data(as_text=True)
     assert insp.display_name in page and "每天 4 户" in page and day.isoformat() in page
@@ -59,7 +59,7 @@ def test_capacity_and_days_off_form_saves_and_the_planner_respects_it(county, si
     assert days[0].isoformat() not in off and days[1].isoformat() in off
     assert sup.post(f"/inspectors/{b.id}", data={"daily_capacity": "1", "days_off": ""}).status_code == 302
 
-    plan = services.create_plan(county["supervisor"], COUNTY, "month", start)
+    plan = planning.create_plan(county["supervisor"], COUNTY, "month", start)
     db.session.commit()
     per_day = {}
     for v in plan.visits:
@@ -73,7 +73,7 @@ def test_capacity_and_days_off_form_saves_and_the_planner_respects_it(county, si
 def test_bad_availability_input_gives_422_with_chinese_field_errors_and_writes_nothing(county, signed_in):
     sup = signed_in(county["supervisor"])
     insp = county["inspectors"][0]
-    services.set_inspector(insp, daily_capacity=5, days_off=[])
+    settings.set_inspector(insp, daily_capacity=5, days_off=[])
     db.session.commit()
     before = _audit_count()
     for data, field, text in [
@@ -111,14 +111,14 @@ def test_saving_days_off_lists_already_planned_visits_that_no_longer_fit(county,
 def test_policy_page_shows_the_version_in_force_and_an_admin_adds_a_new_one(county, signed_in, make_user):
     admin = signed_in(make_user("admin"))
     page = admin.get("/scheduling/policy", headers=ZH).get_data(as_text=True)
-    current = services.policy_row()
+    current = settings.policy_row()
     old_id, old_version, old_data = current.id, current.version, dict(current.data)
     assert old_version in page and 'data-testid="policy-form"' in page
     from app.org.models import OrgUnit
     from app.scheduling.forms import policy_form_values
 
     counties = list(db.session.scalars(select(OrgUnit).where(OrgUnit.level == "county")))
-    form = policy_form_values(services.active_policy(), counties)
+    form = policy_form_values(settings.active_policy(), counties)
     effective = local_today() + timedelta(days=10)
     form.update(version="2099.1-s1", effective_from=effective.isoformat(), interval_D="7", share_D="50",
                 **{f"hours_{COUNTY}_start": "09:00", f"hours_{COUNTY}_end": "17:00"})
@@ -128,10 +128,12 @@ def test_policy_page_shows_the_version_in_force_and_an_admin_adds_a_new_one(coun
     new = db.session.scalars(select(SchedulingPolicy).where(SchedulingPolicy.version == "2099.1-s1")).one()
     assert new.effective_from == effective and new.data["grades"]["D"] == {"interval_days": 7, "draw_share": 0.5}
     assert new.data["hours"][COUNTY] == ["09:00", "17:00"] and new.created_by_id is not None
-    old = db.session.get(SchedulingPolicy, old_id)  # the old version remains, unchanged
+    old = db.session.scalars(select(SchedulingPolicy).where(SchedulingPolicy.version == old_version)).one()
+    assert old_id is None  # the default was only read by the page, stored when the admin added a version
+    # the old version remains, unchanged
     assert old.version == old_version and old.data == old_data
-    assert services.active_policy(local_today()).version == old_version
-    assert services.active_policy(effective).interval("D") == 7
+    assert settings.active_policy(local_today()).version == old_version
+    assert settings.active_policy(effective).interval("D") == 7
     page = admin.get("/scheduling/policy", headers=ZH).get_data(as_text=True)
     assert "2099.1-s1" in page and old_version in page
     # supervisors see the policy but cannot save a version
@@ -148,7 +150,7 @@ def test_bad_policy_input_gives_422_with_chinese_field_errors_and_writes_nothing
     from app.scheduling.forms import policy_form_values
 
     counties = list(db.session.scalars(select(OrgUnit).where(OrgUnit.level == "county")))
-    good = policy_form_values(services.active_policy(), counties)
+    good = policy_form_values(settings.active_policy(), counties)
     good.update(version="2099.2-s1", effective_from=(local_today() + timedelta(days=1)).isoformat())
     n_versions = db.session.scalar(select(func.count(SchedulingPolicy.id)))
     before = _audit_count()
@@ -159,7 +161,7 @@ def test_bad_policy_input_gives_422_with_chinese_field_errors_and_writes_nothing
         ({"effective_from": (local_today() - timedelta(days=1)).isoformat()}, "effective_from", "不能早于今天"),
         ({"effective_from": "明年"}, "effective_from", "日期"),
         ({"version": ""}, "version", "版本"),
-        ({"version": services.policy_row().version}, "version", "已存在"),
+        ({"version": settings.policy_row().version}, "version", "已存在"),
         ({"default_capacity": "0"}, "default_capacity", "1 到 30"),
         ({f"hours_{COUNTY}_end": "08:00"}, f"hours_{COUNTY}_end", "晚于"),
         ({f"hours_{COUNTY}_start": "8点"}, f"hours_{COUNTY}_start", "08:30"),
@@ -185,11 +187,11 @@ def test_an_inspector_and_a_marketer_cannot_reach_the_settings(county, signed_in
 
 def test_a_plan_uses_the_version_in_force_on_its_first_day(county, make_user):
     start = next_month_start()
-    data = services.active_policy().to_dict()
+    data = settings.active_policy().to_dict()
     data.update(version="next-s1", default_capacity=1)
-    services.add_policy_version(data, start, make_user("admin"))
+    settings.add_policy_version(data, start, make_user("admin"))
     db.session.commit()
-    plan = services.create_plan(county["supervisor"], COUNTY, "month", start)
+    plan = planning.create_plan(county["supervisor"], COUNTY, "month", start)
     db.session.commit()
     assert plan.policy_version == "next-s1" and plan.draws[0].policy_version == "next-s1"
     per_day = {}
@@ -197,7 +199,7 @@ def test_a_plan_uses_the_version_in_force_on_its_first_day(county, make_user):
         for oid in (v.officer_a_id, v.officer_b_id):
             per_day[(oid, v.planned_on)] = per_day.get((oid, v.planned_on), 0) + 1
     assert max(per_day.values()) == 1  # the new default capacity
-    assert services.active_policy().version != "next-s1"  # not yet in force today
+    assert settings.active_policy().version != "next-s1"  # not yet in force today
 
 
 def test_the_pages_in_english(county, signed_in, make_user):
@@ -209,3 +211,27 @@ def test_the_pages_in_english(county, signed_in, make_user):
     admin = signed_in(make_user("admin"))
     page = admin.get("/scheduling/policy?lang=en").get_data(as_text=True)
     assert "Scheduling policy" in page and "Save as a new version" in page
+
+
+def test_an_admin_names_a_one_supervisor_county_on_the_policy_form(county, signed_in, make_user):
+    """The four-eyes exception is a policy setting: ticked per county on the form, saved as a new
+    (audited) version, shown on the page, and kept as ticked when the next version starts from it."""
+    from app.org.models import OrgUnit
+    from app.scheduling.forms import policy_form_values
+
+    admin = signed_in(make_user("admin", None, username="admin_fe2"))
+    counties = list(db.session.scalars(select(OrgUnit).where(OrgUnit.level == "county")))
+    form = policy_form_values(settings.active_policy(), counties)
+    assert not any(k.startswith("self_approval_") for k in form)
+    form.update(version="2099.3-s1", effective_from=local_today().isoformat(), **{f"self_approval_{COUNTY}": "1"})
+    r = admin.post("/scheduling/policy", headers=ZH, data=form)
+    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    row = db.session.scalars(select(SchedulingPolicy).where(SchedulingPolicy.version == "2099.3-s1")).one()
+    assert row.data["self_approval"] == [COUNTY]
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "scheduling.policy.create")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.after["self_approval"] == [COUNTY]
+    page = admin.get("/scheduling/policy", headers=ZH).get_data(as_text=True)
+    name = next(u.name for u in counties if u.code == COUNTY)
+    assert "允许起草人自行审核的县区" in page and name in page
+    assert f'name="self_approval_{COUNTY}" value="1" checked' in page

@@ -44,6 +44,14 @@
     form.submit();
   });
 
+  // A <select data-navigate="/base"> opens /base/<chosen value> (no inline handlers: the CSP forbids them).
+  document.addEventListener("change", (event) => {
+    const el = event.target;
+    if (el instanceof HTMLSelectElement && el.dataset.navigate) {
+      location.href = el.dataset.navigate.replace(/\/$/, "") + "/" + encodeURIComponent(el.value);
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     showNetState();
     // After signing out, forget the pages kept for offline use (queued captures stay in IndexedDB).

@@ -45,6 +45,7 @@
     return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
   }
 
+
   /* ---- geography ---------------------------------------------------------------------------- */
 
   function haversine(lat1, lng1, lat2, lng2) {
@@ -125,6 +126,11 @@
     if (name === "edit") return openDraft(arg);
     if (pack && name === "shop" && shopsById[arg]) return showShop(shopsById[arg]);
     if (pack && name === "new" && shopsById[arg]) return startInspection(shopsById[arg]);
+    if (pack && name === "recheck" && shopsById[parts[1]]) return startInspection(shopsById[parts[1]], parts[2]);
+    if (pack && name === "visit") {
+      var visit = (pack.visits || []).filter(function (v) { return String(v.id) === arg; })[0];
+      if (visit && shopsById[visit.retailer_id]) return startInspection(shopsById[visit.retailer_id], null, visit);
+    }
     return showList();
   }
 
@@ -156,14 +162,26 @@
     timings.filterRows = rows.length;
   }
 
+  /* 计划检查: today's planned visits in route order (the pack carries a week either side, so the
+   * form can link a capture to its visit); the day list (/visits) has every day. */
+  function todaysVisits() {
+    var today = localDate(new Date());
+    return ((pack && pack.visits) || []).filter(function (v) { return v.day === today && shopsById[v.retailer_id]; })
+      .sort(function (a, b) { return (a.order || 0) - (b.order || 0) || a.id - b.id; });
+  }
+
   function renderVisits() {
     var box = $("#visits-box");
-    var visits = (pack && pack.visits) || [];
+    var visits = todaysVisits();
     box.hidden = !visits.length;
-    $("#visit-list").innerHTML = visits.filter(function (v) { return shopsById[v.retailer_id]; }).map(function (v) {
+    $("#visits-count").textContent = fmt(M["visits.today"], { n: visits.length });
+    $("#visit-list").innerHTML = visits.map(function (v) {
       var s = shopsById[v.retailer_id];
-      return '<li><a href="#shop/' + s.id + '"><strong>' + esc(s.name) + "</strong> <span class=\"muted\">" +
-        esc(fmt(M.planned, { day: v.day })) + "</span></a></li>";
+      return '<li data-testid="planned-visit"><span class="route-no">' + esc(v.order) + "</span>" +
+        '<a href="#shop/' + s.id + '"><strong>' + esc(s.name) + "</strong></a> " +
+        (v.status === "done" ? '<span class="badge badge-ok">' + esc(M["visit.done"]) + "</span>"
+          : '<a class="button small primary-link" href="#visit/' + v.id + '" data-testid="planned-start">' + esc(M["start"]) + "</a>") +
+        "</li>";
     }).join("");
   }
 
@@ -197,27 +215,49 @@
     $("#shop-op").textContent = s.op || "";
     $("#shop-tel").innerHTML = s.tel ? '<a href="tel:' + esc(s.tel) + '">' + esc(s.tel) + "</a>" : "";
     $("#shop-addr").textContent = s.addr;
-    var nav = $("#shop-nav");
-    nav.hidden = s.lat == null;
-    if (s.lat != null) nav.href = "geo:" + s.lat + "," + s.lng + "?q=" + s.lat + "," + s.lng + "(" + encodeURIComponent(s.name) + ")";
+    var licenceWarn = (s.warn || []).filter(function (w) { return w === "licence_expired" || w === "licence_expiring"; })[0];
+    $("#shop-licence").textContent = s.exp ? fmt(M[licenceWarn ? "licence." + licenceWarn : "licence.valid"], { d: s.exp }) : "";
+    $("#shop-licence").className = licenceWarn ? "warn" : "";
+    $("#shop-navs").hidden = s.lat == null;
+    if (s.lat != null && window.chinaCoords) {
+      var links = window.chinaCoords.handoff(s.lat, s.lng, s.name);
+      $("#shop-nav").href = links.geo;
+      $("#nav-amap").href = links.amap;
+      $("#nav-baidu").href = links.baidu;
+      $("#nav-apple").href = links.apple;
+    }
     $("#shop-start").href = "#new/" + s.id;
     $("#shop-warn").innerHTML = (s.warn || []).map(function (w) {
-      return '<li class="warn">' + esc(M["warn." + w] || w) + "</li>";
+      return '<li class="warn">' + esc(fmt(M["warn." + w] || w, { d: s.exp })) + "</li>";
     }).join("") || "<li class=\"muted\">" + esc(M["no.records"]) + "</li>";
     $("#shop-recs").innerHTML = (s.recs || []).map(function (r) {
       var ind = pack.indicatorsByCode[r[0]];
       return "<li>" + esc(r[2]) + " · " + esc(r[0]) + " " + esc(ind ? ind.name : "") + (r[3] ? " ×" + esc(r[3]) : "") +
         ' <span class="badge">' + esc(M["rec." + r[1]] || r[1]) + "</span></li>";
     }).join("") || "<li class=\"muted\">" + esc(M["no.records"]) + "</li>";
+    $("#shop-bonus-card").hidden = !(s.bonus || []).length;
+    $("#shop-bonus").innerHTML = (s.bonus || []).map(function (r) {
+      return '<li class="ok">' + esc(r[2]) + " · " + esc(r[4] || M["bonus.record"]) +
+        ' <span class="badge badge-ok">+' + esc(r[3]) + "</span></li>";
+    }).join("");
     $("#shop-rect").innerHTML = (s.rect || []).map(function (r) {
       var overdue = r[2] < pack.today;
-      return "<li" + (overdue ? ' class="warn"' : "") + ">" + esc(r[2]) + " · " + esc(r[1]) + "</li>";
+      return '<li data-testid="rect-item"' + (overdue ? ' class="warn"' : "") + ">" + esc(fmt(M["rect.due"], { date: r[2] })) + " · " +
+        esc(r[1]) + ' <a class="button small" href="#recheck/' + s.id + "/" + r[0] + '" data-testid="recheck">' +
+        esc(M.recheck) + "</a></li>";
     }).join("") || "<li class=\"muted\">" + esc(M["no.records"]) + "</li>";
     var insp = (s.insp || []).map(function (i) {
       return "<li>" + esc(i[0]) + " · " + esc(M["outcome." + i[1]] || i[1]) +
         (i[2] ? " · " + esc(fmt(M["violations.n"], { n: i[2] })) : "") + "</li>";
     });
     localCaptures(s.id).then(function (local) {
+      var unfinished = local.drafts.filter(function (d) { return d.user_id === ob.userId(); })
+        .sort(function (a, b) { return b.updated_at - a.updated_at; });
+      $("#shop-drafts").hidden = !unfinished.length;
+      $("#shop-drafts").innerHTML = unfinished.map(function (d) {
+        return '<a class="button" href="#edit/' + esc(d.uuid) + '" data-testid="continue-draft">' +
+          esc(fmt(M["draft.continue"], { time: localTime(d.started_at) })) + "</a>";
+      }).join("");
       var extra = local.queued.map(function (q) {
         return '<li><a href="#done/' + esc(q.uuid) + '">' + esc(localTime(q.payload.started_at)) + " · " +
           esc(M["outcome." + q.payload.outcome]) + " · " + esc(M["queued.here"]) + "</a></li>";
@@ -234,8 +274,8 @@
       .sort(function (a, b) { return Math.abs(Date.parse(a.day) - Date.parse(today)) - Math.abs(Date.parse(b.day) - Date.parse(today)); })[0];
   }
 
-  function newDraft(s) {
-    var visit = plannedVisit(s);
+  function newDraft(s, chosen) {
+    var visit = chosen || plannedVisit(s);
     var checks = {};
     pack.checklist.forEach(function (c) { checks[c.code] = { result: "", note: "", photos: [] }; });
     return {
@@ -251,20 +291,15 @@
     };
   }
 
-  function startInspection(s) {
-    ob.idb.all("drafts").then(function (drafts) {
-      var mine = drafts.filter(function (d) { return d.retailer_id === s.id && d.user_id === ob.userId(); })
-        .sort(function (a, b) { return b.updated_at - a.updated_at; })[0];
-      if (mine) {
-        history.replaceState(null, "", "#edit/" + mine.uuid);
-        openForm(mine);
-        return;
-      }
-      var d = newDraft(s);
-      ob.idb.put("drafts", d).then(function () {
-        history.replaceState(null, "", "#edit/" + d.uuid);
-        openForm(d);
-      });
+  /* "Start inspection" always starts a new capture with a new id; an unfinished one is continued
+   * from its own link on the shop card (#edit/<uuid>). recheck: the id of an open rectification
+   * item this visit is to verify (复查). */
+  function startInspection(s, recheck, visit) {
+    var d = newDraft(s, visit);
+    if (recheck && (s.rect || []).some(function (r) { return String(r[0]) === String(recheck); })) d.recheck = Number(recheck);
+    ob.putDraft(d).then(function () {
+      history.replaceState(null, "", "#edit/" + d.uuid);
+      openForm(d);
     });
   }
 
@@ -276,13 +311,17 @@
   }
 
   var saveTimer = null;
+  /* Save the form's capture as a draft: at once, or 250 ms after the last keystroke. The write is
+   * refused by the outbox once the capture is queued, sent or discarded (ob.putDraft). */
   function saveDraft(now) {
     if (!draft) return Promise.resolve();
     draft.updated_at = Date.now();
     clearTimeout(saveTimer);
+    saveTimer = null;
     var d = draft;
     var run = function () {
-      return ob.idb.put("drafts", d).then(function () { $("#draft-state").textContent = M.saved; });
+      saveTimer = null;
+      return ob.putDraft(d).then(function (written) { if (written && draft === d) $("#draft-state").textContent = M.saved; });
     };
     if (now) return run();
     saveTimer = setTimeout(run, 250);
@@ -296,6 +335,7 @@
     $("#form-shop").textContent = shop.name;
     $("#form-shop-sub").textContent = shop.no + " · " + shop.addr;
     $("#draft-state").textContent = M.saved;
+    $("#form-recheck").hidden = !d.recheck;
     buildStatic();
     renderForm();
     if (d.server_errors) showServerErrors(d.server_errors);
@@ -435,6 +475,7 @@
       var c = draft.rect_checks[r[0]] || { result: "", note: "" };
       var li = $("#tpl-rectcheck").content.firstElementChild.cloneNode(true);
       li.setAttribute("data-item", r[0]);
+      if (draft.recheck === r[0]) li.classList.add("recheck-target");
       $(".rc-label", li).textContent = r[2] + " · " + r[1];
       $$("input[type=radio]", li).forEach(function (x) { x.name = "rc-" + r[0]; x.checked = x.value === c.result; });
       $(".rc-note", li).value = c.note;
@@ -871,6 +912,10 @@
     if (!draft || !validate()) return;
     var d = draft;
     var body = payload();
+    // The capture is closed from here on: no scheduled save may write it back as a draft.
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    draft = null;
     var used = body.photos.concat(
       [].concat.apply([], body.checks.map(function (c) { return c.photos; })),
       [].concat.apply([], body.violations.map(function (v) { return v.photos; })),
@@ -888,11 +933,11 @@
       return ob.enqueue({ payload: body, photos: used, draft: d,
                           label: { shop_name: shop.name, licence_no: shop.no, retailer_id: shop.id } });
     }).then(function () {
-      draft = null;
       submitButton.disabled = false;
       location.hash = "#done/" + d.uuid;
       ob.flush(true);
     }).catch(function (err) {
+      draft = d; // not queued: the form stays open with its capture
       submitButton.disabled = false;
       $("#form-errors").textContent = String(err);
       $("#form-errors").hidden = false;
@@ -949,12 +994,66 @@
     return out.join("");
   }
 
+  /* What the phone knows of a queued item, in words: its state, attempts and next try, the server's
+   * reason and the field errors. */
+  function itemState(item) {
+    if (item.user_id !== ob.userId()) return "other_user";
+    if (ob.state.sending === item.uuid) return "sending";
+    return item.state;
+  }
+
+  function itemDetails(item, st) {
+    var lines = [];
+    if (st === "queued" && item.attempts) {
+      lines.push(fmt(M["st.attempts"], { n: item.attempts, time: item.next_at ? localTime(new Date(item.next_at).toISOString()) : "" }));
+      if (item.message) lines.push(fmt(M["st.last_error"], { msg: item.message === "offline" ? M["st.offline"] : item.message }));
+    }
+    if (st === "rejected" || st === "conflict") {
+      if (item.message) lines.push(fmt(M["st.reason"], { msg: item.message }));
+      flatten(item.errors, "").forEach(function (pair) { lines.push(pair[1]); });
+    }
+    return lines;
+  }
+
+  function actionButtons(item, st) {
+    var out = [];
+    var button = function (act, label, cls) {
+      return '<button type="button" data-act="' + act + '" data-uuid="' + esc(item.uuid) + '" data-testid="act-' + act + '"' +
+        (cls ? ' class="' + cls + '"' : "") + ">" + esc(label) + "</button>";
+    };
+    if (st === "queued") out.push(button("send", M["send.now"]));
+    if (st === "rejected") { out.push(button("edit", M.edit)); out.push(button("send", M["send.again"])); }
+    if (st === "conflict") out.push(button("resend", M.resend));
+    if (st === "queued" || st === "rejected" || st === "conflict") out.push(button("discard", M.discard, "danger"));
+    return out.join("");
+  }
+
+  function outboxItemHtml(item) {
+    var st = itemState(item);
+    var details = itemDetails(item, st);
+    return '<li data-state="' + esc(st) + '" data-testid="outbox-item" data-uuid="' + esc(item.uuid) + '">' +
+      '<a href="#done/' + esc(item.uuid) + '"><strong>' + esc(item.label.shop_name || "") + "</strong></a>" +
+      '<span class="ob-state st-' + esc(st) + '" data-testid="item-state">' + esc(M["st." + st]) + "</span>" +
+      '<span class="muted">' + esc(fmt(M["st.started"], { time: localTime(item.payload.started_at) })) + "</span>" +
+      (details.length ? '<span class="ob-details" data-testid="item-details">' + details.map(esc).join("<br>") + "</span>" : "") +
+      '<span class="actions">' + actionButtons(item, st) + "</span></li>";
+  }
+
   function showDone(uuidValue) {
     show("done");
-    Promise.all([ob.idb.get("outbox", uuidValue), ob.idb.get("sent", uuidValue)]).then(function (r) {
-      var item = r[0], sent = r[1];
+    Promise.all([ob.idb.get("outbox", uuidValue), ob.idb.get("sent", uuidValue), ob.idb.get("discarded", uuidValue)]).then(function (r) {
+      var item = r[0], sent = r[1], gone = r[2];
       var state = $("#done-state"), actions = $("#done-actions");
       actions.innerHTML = "";
+      if (!item && !sent && gone) {
+        state.className = "flash flash-warn";
+        state.setAttribute("data-state", "discarded");
+        state.textContent = M["st.discarded"] + " " + (gone.reported_at ? M["discarded.reported"] : M["discarded.unreported"]);
+        $("#done-body").innerHTML = summaryHtml(gone.item.payload, gone.item.label);
+        actions.innerHTML = '<button type="button" data-act="restore" data-uuid="' + esc(gone.uuid) + '" data-testid="act-restore">' +
+          esc(M.restore) + "</button>";
+        return;
+      }
       if (!item && !sent) { state.textContent = M["outbox.empty"]; $("#done-body").innerHTML = ""; return; }
       var p = (item || sent).payload;
       $("#done-body").innerHTML = summaryHtml(p, (item || sent).label);
@@ -969,24 +1068,17 @@
                                       "data-testid": "download-pdf" }, M["download.pdf"]));
         return;
       }
-      var st = item.user_id !== ob.userId() ? "other_user" : item.state;
+      var st = itemState(item);
       state.setAttribute("data-state", st);
-      state.className = "flash " + (st === "queued" ? "flash-warn" : "flash-error");
-      state.textContent = M["state." + st] + (item.message && st !== "queued" ? " " + item.message : "");
-      if (item.errors) {
+      state.className = "flash " + (st === "queued" || st === "sending" ? "flash-warn" : "flash-error");
+      state.textContent = M["state." + st];
+      var details = itemDetails(item, st);
+      if (details.length) {
         var ul = el("ul", { "class": "plain" });
-        flatten(item.errors, "").forEach(function (pair) { ul.appendChild(el("li", {}, pair[1])); });
+        details.forEach(function (line) { ul.appendChild(el("li", {}, line)); });
         state.appendChild(ul);
       }
-      if (st === "rejected") {
-        actions.appendChild(el("button", { type: "button", "data-act": "edit", "data-uuid": item.uuid }, M.edit));
-      }
-      if (st === "conflict") {
-        actions.appendChild(el("button", { type: "button", "data-act": "resend", "data-uuid": item.uuid }, M.resend));
-      }
-      if (st === "rejected" || st === "conflict") {
-        actions.appendChild(el("button", { type: "button", "class": "danger", "data-act": "discard", "data-uuid": item.uuid }, M.discard));
-      }
+      actions.innerHTML = actionButtons(item, st);
     });
   }
 
@@ -1000,10 +1092,14 @@
         if (item && item.draft) item.draft.server_errors = item.errors;
         return item ? ob.idb.put("outbox", item) : null;
       }).then(function () { return ob.reopen(id); }).then(function () { location.hash = "#edit/" + id; });
+    } else if (act === "send") {
+      ob.resend(id);
     } else if (act === "resend") {
       ob.resendAsNew(id).then(function (newId) { if (newId) location.hash = "#done/" + newId; });
     } else if (act === "discard") {
-      if (confirm(M["confirm.discard"])) ob.discard(id).then(function () { location.hash = "#outbox"; });
+      if (confirm(M["confirm.discard"])) ob.discard(id).then(function () { location.hash = "#outbox"; showOutbox(); });
+    } else if (act === "restore") {
+      ob.restore(id).then(function (back) { if (back) location.hash = "#done/" + back; });
     }
   });
 
@@ -1011,18 +1107,13 @@
 
   function showOutbox() {
     show("outbox");
-    Promise.all([ob.idb.all("outbox"), ob.idb.all("sent"), ob.idb.all("drafts")]).then(function (r) {
+    Promise.all([ob.idb.all("outbox"), ob.idb.all("sent"), ob.idb.all("drafts"), ob.idb.all("discarded")]).then(function (r) {
       var items = r[0].sort(function (a, b) { return a.created_at - b.created_at; });
-      var lines = items.map(function (i) {
-        var st = i.user_id !== ob.userId() ? "other_user" : i.state;
-        return '<li data-state="' + esc(st) + '"><a href="#done/' + esc(i.uuid) + '"><strong>' + esc(i.label.shop_name || "") +
-          "</strong></a><span class=\"muted\">" + esc(localTime(i.payload.started_at)) + " · " + esc(M["state." + st]) +
-          (i.attempts && st === "queued" ? " (" + i.attempts + ")" : "") + "</span></li>";
-      });
+      var lines = items.map(outboxItemHtml);
       var drafts = r[2].filter(function (d) { return d.user_id === ob.userId(); }).map(function (d) {
         var s = shopsById[d.retailer_id];
-        return '<li><a href="#edit/' + esc(d.uuid) + '"><strong>' + esc(s ? s.name : d.retailer_id) + "</strong></a>" +
-          '<span class="muted">' + esc(localTime(d.started_at)) + " · " + esc(M.saved) + "</span></li>";
+        return '<li data-state="draft" data-testid="outbox-draft"><a href="#edit/' + esc(d.uuid) + '"><strong>' + esc(s ? s.name : d.retailer_id) + "</strong></a>" +
+          '<span class="muted">' + esc(localTime(d.started_at)) + " · " + esc(M["st.draft"]) + "</span></li>";
       });
       $("#outbox-list").innerHTML = lines.concat(drafts).join("") || "<li class=\"muted\">" + esc(M["outbox.empty"]) + "</li>";
       var sent = r[1].filter(function (s) { return s.user_id === ob.userId(); })
@@ -1030,6 +1121,17 @@
       $("#sent-list").innerHTML = sent.map(function (s) {
         return '<li><a href="#done/' + esc(s.uuid) + '">' + esc(s.label.shop_name || "") + "</a><span class=\"muted\">" +
           esc(fmt(M["state.sent"], { id: s.id })) + "</span></li>";
+      }).join("");
+      var gone = r[3].filter(function (g) { return g.user_id === ob.userId(); })
+        .sort(function (a, b) { return b.discarded_at - a.discarded_at; });
+      $("#discarded-box").hidden = !gone.length;
+      $("#discarded-list").innerHTML = gone.map(function (g) {
+        return '<li data-testid="discarded-item" data-reported="' + (g.reported_at ? "1" : "0") + '">' +
+          '<a href="#done/' + esc(g.uuid) + '"><strong>' + esc(g.item.label.shop_name || "") + "</strong></a>" +
+          '<span class="muted">' + esc(fmt(M["discarded.at"], { time: localTime(new Date(g.discarded_at).toISOString()) })) + " · " +
+          esc(g.reported_at ? M["discarded.reported"] : M["discarded.unreported"]) + "</span>" +
+          '<span class="actions"><button type="button" data-act="restore" data-uuid="' + esc(g.uuid) + '" data-testid="act-restore">' +
+          esc(M.restore) + "</button></span></li>";
       }).join("");
     });
   }

@@ -2,23 +2,33 @@
  * update of the worker cannot strand anything queued). Loaded on every page.
  *
  * Stores (database "credit-field"):
- *   outbox  {uuid, user_id, created_at, payload, photos: [uuid], label, draft, state, attempts, next_at, errors}
- *   photos  {uuid, capture, kind: "photo"|"signature", blob, sent}   (index "capture")
- *   drafts  {uuid, ...}   captures being filled in (kept across reloads)
- *   sent    {uuid, id, label, at, payload}   what the server acknowledged (for the summary page)
- *   kv      {key, value}  the day's data pack and small settings
+ *   outbox     {uuid, user_id, created_at, payload, photos: [uuid], label, draft, state, attempts, next_at,
+ *               errors, message, status}   state: queued | rejected | conflict
+ *   photos     {uuid, capture, kind: "photo"|"signature", blob, sent}   (index "capture")
+ *   drafts     {uuid, ...}   captures being filled in (kept across reloads)
+ *   sent       {uuid, id, label, at, payload}   what the server acknowledged (for the summary page)
+ *   discarded  {uuid, user_id, discarded_at, item, photos: [{uuid, kind, blob}], reported_at}
+ *              captures the inspector threw away from the outbox: kept on the phone (restorable) and
+ *              reported to the server's audit trail; forgotten 30 days after the server has the copy
+ *   kv         {key, value}  the day's data pack and small settings
+ *
+ * A capture's id is closed for ever once it is queued, sent or discarded: a draft under that id is
+ * never written again (putDraft checks the three stores in the same transaction), so a save that
+ * was still scheduled when the inspector tapped "Save and send" cannot bring the capture back as a
+ * draft, and the next visit always starts a new capture with a new id.
  *
  * Rules (Enketo / ODK Central): the phone makes the UUID; an item leaves the outbox only after the
- * server acknowledged it (200 replay or 201 created); one item at a time; back off min(2^n, 300) s
- * with jitter; flush on load, on "online", on "visibilitychange" and from a button; a fresh CSRF
- * token before flushing; on 401 keep everything and ask for sign-in; 409 and 422 are shown, never
- * retried blindly.
+ * server acknowledged it (200 replay or 201 created) or the inspector discarded it (asked first, a
+ * copy kept); one item at a time; back off min(2^n, 300) s with jitter; flush on load, on "online",
+ * on "visibilitychange" and from a button; a fresh CSRF token before flushing; on 401 keep
+ * everything and ask for sign-in; 409 and 422 are shown with the server's reason, never retried blindly.
  */
 (function () {
   "use strict";
 
   var DB_NAME = "credit-field";
-  var DB_VERSION = 1;
+  var DB_VERSION = 2;
+  var KEEP_DISCARDED_MS = 30 * 24 * 3600 * 1000; // after the server acknowledged the copy
   var dbPromise = null;
 
   function openDb() {
@@ -34,6 +44,7 @@
           if (!db.objectStoreNames.contains("drafts")) db.createObjectStore("drafts", { keyPath: "uuid" });
           if (!db.objectStoreNames.contains("sent")) db.createObjectStore("sent", { keyPath: "uuid" });
           if (!db.objectStoreNames.contains("kv")) db.createObjectStore("kv", { keyPath: "key" });
+          if (!db.objectStoreNames.contains("discarded")) db.createObjectStore("discarded", { keyPath: "uuid" });
         };
         req.onsuccess = function () {
           var db = req.result;
@@ -98,7 +109,7 @@
 
   /* ---- the count in the top bar ---------------------------------------------------------- */
 
-  var state = { count: 0, problems: 0, expired: false, trace: [] };
+  var state = { count: 0, problems: 0, expired: false, trace: [], sending: null };
   function mark(label) { state.trace.push([label, Math.round(performance.now())]); if (state.trace.length > 50) state.trace.shift(); }
 
   function badge() { return document.getElementById("outbox-badge"); }
@@ -164,6 +175,39 @@
       persist();
       return refreshCount();
     }).then(function () { changed({ uuid: record.uuid }); return record; });
+  }
+
+  /* Save a draft, unless its capture id is already closed (queued, sent or discarded): checked and
+   * written in one transaction, so a delayed save can never resurrect a capture that was sent.
+   * Resolves true when written. */
+  function putDraft(draft) {
+    var written = false;
+    return txn(["drafts", "outbox", "sent", "discarded"], "readwrite", function (s) {
+      var pending = 3, closed = false;
+      ["outbox", "sent", "discarded"].forEach(function (name) {
+        var req = s[name].getKey(draft.uuid);
+        req.onsuccess = function () {
+          if (req.result !== undefined) closed = true;
+          pending -= 1;
+          if (pending === 0 && !closed) { s.drafts.put(draft); written = true; }
+        };
+      });
+    }).then(function () { return written; });
+  }
+
+  /* Drop drafts whose capture id is already closed (left behind by an older version of the app). */
+  function sweepDrafts() {
+    return txn(["drafts", "outbox", "sent", "discarded"], "readwrite", function (s) {
+      var req = s.drafts.getAllKeys();
+      req.onsuccess = function () {
+        req.result.forEach(function (key) {
+          ["outbox", "sent", "discarded"].forEach(function (name) {
+            var probe = s[name].getKey(key);
+            probe.onsuccess = function () { if (probe.result !== undefined) s.drafts.delete(key); };
+          });
+        });
+      };
+    }).catch(function () {});
   }
 
   /* The server has it: remove the item and its photos, remember the acknowledgement. */
@@ -295,7 +339,7 @@
       var due = items.filter(function (i) {
         return i.state === "queued" && i.user_id === userId() && (force || !i.next_at || i.next_at <= now);
       }).sort(function (a, b) { return a.created_at - b.created_at; });
-      if (!due.length) return null;
+      if (!due.length) return reportDiscarded(null);
       mark("flush");
       return freshCsrf().then(function (token) {
         mark("csrf");
@@ -303,11 +347,16 @@
         due.forEach(function (item) {
           chain = chain.then(function (r) {
             if (r === "stop") return r;
+            state.sending = item.uuid;
             changed({ sending: item.uuid });
-            return sendItem(item, token).then(function (v) { changed({ uuid: item.uuid }); return v; });
+            return sendItem(item, token).then(function (v) {
+              state.sending = null;
+              changed({ uuid: item.uuid });
+              return v;
+            }, function (e) { state.sending = null; throw e; });
           });
         });
-        return chain;
+        return chain.then(function (r) { return reportDiscarded(token).then(function () { return r; }); });
       }, function () {
         // No token: no network (or the server is down). Back off every due item.
         return Promise.all(due.map(function (i) { return retryLater(i, "offline"); }));
@@ -342,14 +391,94 @@
     });
   }
 
+  /* Send an item again: a waiting one now, a refused one unchanged (e.g. after the county's data
+   * was corrected on the server). */
+  function resend(uuidValue) {
+    return idb.get("outbox", uuidValue).then(function (item) {
+      if (!item || item.user_id !== userId()) return null;
+      item.state = "queued"; item.attempts = 0; item.next_at = 0; item.errors = null; item.message = null;
+      item.status = null;
+      return saveItem(item).then(refreshCount).then(function () { changed({}); return flush(true); });
+    });
+  }
+
+  /* Throw an item away: the caller has asked the inspector first. Nothing is lost silently: the item
+   * and its photos move to the "discarded" store (it can be restored), and a copy of what it held is
+   * reported to the server's audit trail as soon as there is a network. */
   function discard(uuidValue) {
     return idb.get("outbox", uuidValue).then(function (item) {
-      if (!item) return null;
-      return txn(["outbox", "photos"], "readwrite", function (s) {
+      if (!item || item.user_id !== userId()) return null;
+      return txn(["outbox", "photos", "discarded"], "readwrite", function (s) {
+        var kept = [];
+        var record = { uuid: item.uuid, user_id: item.user_id, discarded_at: Date.now(), item: item, photos: kept,
+                       reported_at: null };
+        var pending = item.photos.length;
+        if (!pending) s.discarded.put(record);
+        item.photos.forEach(function (pid) {
+          var req = s.photos.get(pid);
+          req.onsuccess = function () {
+            if (req.result) kept.push({ uuid: req.result.uuid, kind: req.result.kind, blob: req.result.blob });
+            s.photos.delete(pid);
+            pending -= 1;
+            if (pending === 0) s.discarded.put(record);
+          };
+        });
         s.outbox.delete(item.uuid);
-        item.photos.forEach(function (p) { s.photos.delete(p); });
-      }).then(refreshCount).then(function () { changed({}); });
+      }).then(refreshCount).then(function () { changed({}); return reportDiscarded(null); })
+        .then(function () { return true; });
     });
+  }
+
+  /* Put a discarded item back into the outbox, with its photos (to send it as it is or as new). */
+  function restore(uuidValue) {
+    return idb.get("discarded", uuidValue).then(function (rec) {
+      if (!rec || rec.user_id !== userId()) return null;
+      var item = rec.item;
+      item.state = "queued"; item.attempts = 0; item.next_at = 0;
+      return txn(["outbox", "photos", "discarded"], "readwrite", function (s) {
+        rec.photos.forEach(function (p) {
+          s.photos.put({ uuid: p.uuid, capture: item.uuid, kind: p.kind, blob: p.blob, sent: false });
+        });
+        s.outbox.put(item);
+        s.discarded.delete(rec.uuid);
+      }).then(refreshCount).then(function () { changed({}); return item.uuid; });
+    });
+  }
+
+  /* Report this user's discarded items the server has not acknowledged yet (one request each);
+   * forget those acknowledged more than 30 days ago. Never throws. */
+  function reportDiscarded(token) {
+    if (!userId()) return Promise.resolve();
+    return idb.all("discarded").then(function (all) {
+      var now = Date.now();
+      var old = all.filter(function (r) { return r.reported_at && now - r.reported_at > KEEP_DISCARDED_MS; });
+      var todo = all.filter(function (r) { return !r.reported_at && r.user_id === userId(); });
+      var chain = old.length ? txn(["discarded"], "readwrite", function (s) {
+        old.forEach(function (r) { s.discarded.delete(r.uuid); });
+      }) : Promise.resolve();
+      if (!todo.length) return chain;
+      return chain.then(function () { return token || freshCsrf(); }).then(function (tok) {
+        var steps = Promise.resolve();
+        todo.forEach(function (rec) {
+          steps = steps.then(function () {
+            var it = rec.item;
+            var body = { uuid: rec.uuid, retailer_id: it.payload && it.payload.retailer_id, state: it.state,
+                         status: it.status || null, message: it.message || "", errors: it.errors || null,
+                         photos: rec.photos.length, discarded_at: new Date(rec.discarded_at).toISOString(),
+                         payload: it.payload };
+            return fetch("/api/inspections/discarded", {
+              method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+              headers: { "Content-Type": "application/json", "X-CSRFToken": tok, "Accept": "application/json" },
+            }).then(function (res) {
+              if (res.status !== 200 && res.status !== 201) return null;
+              rec.reported_at = Date.now();
+              return idb.put("discarded", rec).then(function () { changed({}); });
+            });
+          });
+        });
+        return steps;
+      });
+    }).catch(function () {});
   }
 
   /* A 409: the UUID is taken on the server by another capture. Send this one as a new capture,
@@ -407,7 +536,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     // Signed out: forget the county's data pack (personal data); unsent captures and drafts stay.
     if (document.querySelector("[data-signed-out]")) idb.del("kv", "pack").catch(function () {});
-    refreshCount().then(function (items) {
+    sweepDrafts().then(refreshCount).then(function (items) {
       if (items.length) persist();
       flush(false);
     });
@@ -416,6 +545,7 @@
   window.outbox = {
     openDb: openDb, txn: txn, idb: idb, uuid4: uuid4, fmt: fmt, userId: userId, enqueue: enqueue,
     flush: flush, refreshCount: refreshCount, reopen: reopen, discard: discard, resendAsNew: resendAsNew,
-    persist: persist, state: state, delay: delay,
+    resend: resend, restore: restore, reportDiscarded: reportDiscarded, putDraft: putDraft,
+    sweepDrafts: sweepDrafts, persist: persist, state: state, delay: delay,
   };
 })();

@@ -1,0 +1,147 @@
+"""The supervisors' map data: every shop in the user's scope with a location, as compact arrays (id,
+latitude, longitude, grade, format, flags), filtered by county, grade, business format, red/black
+list and open early warning; and the confirmed violations of the current quarter counted per grid
+cell (the "heat" layer). Read only: a GET never writes.
+
+The payload is built for 20,000 shops: positions rounded to 5 decimals (about a metre), grade and
+format as indexes into lists sent once, the flags as one bit field. Names and licence numbers are
+not in it: the popup asks for one shop (``shop_detail``) when it is opened."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+
+from sqlalchemy import and_, select
+
+from app.auth import policy
+from app.common.time import local_today
+from app.extensions import db
+from app.org.models import OrgUnit
+from app.retailers.models import Retailer
+
+GRADES = ("AAA", "AA", "A", "B", "C", "D")
+FORMATS = ("grocery", "convenience", "supermarket", "tobacco_liquor", "entertainment", "other")
+LISTS = ("red", "black")
+FLAG_RED, FLAG_BLACK, FLAG_WARNING = 1, 2, 4
+CELL_DEG = 0.05  # the heat layer's grid: 0.05 degree cells, about 5.6 km north-south, 4.6 km east-west
+ACTION = "map.read"
+
+
+def quarter_bounds(day):
+    from app.evaluation.batch import quarter_bounds as bounds, quarter_of
+
+    quarter = quarter_of(day)
+    return (quarter, *bounds(quarter))
+
+
+def _scoped_ids(user):
+    return policy.scope(user, ACTION, select(Retailer.id), Retailer)
+
+
+def _listed(kind, ids):
+    from app.lists.models import ListEntry
+
+    return select(ListEntry.retailer_id).where(ListEntry.kind == kind, ListEntry.status == "effective",
+                                               ListEntry.retailer_id.in_(ids))
+
+
+def _warned(ids):
+    from app.warnings.models import EarlyWarning
+
+    return select(EarlyWarning.retailer_id).where(EarlyWarning.status == "open", EarlyWarning.retailer_id.in_(ids))
+
+
+def shops(user, args: dict) -> dict:
+    """The shops in ``user``'s scope matching the filters (``unit``: county code, ``grade``, ``format``,
+    ``list``: red | black, ``warning``: "open"), and the quarter's violation cells over the same
+    county filter (the grade and other filters do not thin out the heat)."""
+    from app.credit.models import RetailerGrade
+
+    where = [Retailer.id.in_(_scoped_ids(user)), Retailer.status != "cancelled"]
+    if args.get("unit"):
+        where.append(Retailer.unit_id.in_(select(OrgUnit.id).where(OrgUnit.code == args["unit"])))
+    area = list(where)
+    located = [Retailer.lat.is_not(None), Retailer.lng.is_not(None)]
+    if args.get("grade"):
+        where.append(RetailerGrade.grade == args["grade"])
+    if args.get("format"):
+        where.append(Retailer.business_format == args["format"])
+    scoped = select(Retailer.id).where(*area)
+    if args.get("list"):
+        where.append(Retailer.id.in_(_listed(args["list"], scoped)))
+    if args.get("warning") == "open":
+        where.append(Retailer.id.in_(_warned(scoped)))
+    stmt = (select(Retailer.id, Retailer.lat, Retailer.lng, RetailerGrade.grade, Retailer.business_format)
+            .outerjoin(RetailerGrade, RetailerGrade.retailer_id == Retailer.id)
+            .where(*where).order_by(Retailer.id))
+    red = set(db.session.scalars(_listed("red", scoped)))
+    black = set(db.session.scalars(_listed("black", scoped)))
+    warned = set(db.session.scalars(_warned(scoped)))
+    grade_index = {g: i for i, g in enumerate(GRADES)}
+    format_index = {f: i for i, f in enumerate(FORMATS)}
+    rows, unlocated = [], 0
+    for rid, lat, lng, grade, fmt in db.session.execute(stmt):
+        if lat is None or lng is None:
+            unlocated += 1
+            continue
+        flags = (FLAG_RED if rid in red else 0) | (FLAG_BLACK if rid in black else 0) | \
+                (FLAG_WARNING if rid in warned else 0)
+        rows.append([rid, round(lat, 5), round(lng, 5), grade_index.get(grade, -1), format_index.get(fmt, -1), flags])
+    return {"fields": ["id", "lat", "lng", "grade", "format", "flags"], "grades": list(GRADES),
+            "formats": list(FORMATS), "flags": {"red": FLAG_RED, "black": FLAG_BLACK, "warning": FLAG_WARNING},
+            "shops": rows, "count": len(rows), "unlocated": unlocated,
+            "heat": violation_cells(and_(*area, *located))}
+
+
+def violation_cells(area_clause) -> dict:
+    """Confirmed violations (negative monopoly records, 专卖) that occurred in the current quarter, at
+    their shops' positions, counted per CELL_DEG grid cell: [[cell centre lat, lng, count], ...]."""
+    from app.credit.models import CreditRecord
+
+    quarter, start, end = quarter_bounds(local_today())
+    rows = db.session.execute(select(Retailer.lat, Retailer.lng)
+                              .join(CreditRecord, CreditRecord.retailer_id == Retailer.id)
+                              .where(area_clause, CreditRecord.status == "confirmed", CreditRecord.nominal_points < 0,
+                                     CreditRecord.dimension == "monopoly", CreditRecord.occurred_on >= start,
+                                     CreditRecord.occurred_on <= end))
+    counts = Counter((int(lat // CELL_DEG), int(lng // CELL_DEG)) for lat, lng in rows)
+    cells = [[round((i + 0.5) * CELL_DEG, 4), round((j + 0.5) * CELL_DEG, 4), n]
+             for (i, j), n in sorted(counts.items())]
+    return {"quarter": quarter, "from": start.isoformat(), "to": end.isoformat(), "cell_deg": CELL_DEG,
+            "cells": cells, "total": sum(counts.values())}
+
+
+def encode(payload: dict) -> tuple[bytes, str]:
+    """The JSON body (no spaces) and its strong ETag (SHA-256 of the body)."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def shop_detail(user, retailer_id: int) -> dict:
+    """One shop for the popup (scoped: another county's shop is a 404)."""
+    from flask import url_for
+
+    from app.credit.models import RetailerGrade
+
+    shop = policy.get_or_404(user, ACTION, Retailer, retailer_id)
+    grade = db.session.get(RetailerGrade, shop.id)
+    return {"id": shop.id, "name": shop.shop_name, "licence_no": shop.licence_no,
+            "grade": grade.grade if grade else None, "address": shop.address,
+            "url": url_for("pwa.retailer_detail", retailer_id=shop.id)}
+
+
+def boundaries(user) -> list[dict]:
+    """The outlines of the counties in the user's scope, from the city's rough hand-simplified outlines
+    (app/demo/geo.py; a unit whose code has none is left out): [{code, name, ring: [[lat, lng], ...]}]."""
+    from app.demo import geo
+
+    stmt = select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.code)
+    if not user.is_city_level:
+        stmt = stmt.where(OrgUnit.id == user.unit_id)
+    out = []
+    for unit in db.session.scalars(stmt):
+        if unit.code in geo.COUNTY_CODES:
+            ring = geo.county_by_code(unit.code)["polygon"]
+            out.append({"code": unit.code, "name": unit.name, "ring": [[lat, lng] for lng, lat in ring]})
+    return out
