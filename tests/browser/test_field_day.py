@@ -6,7 +6,7 @@ the shop card and one to start the inspection, which closes the planned visit; h
 Screenshots under tests/artifacts/."""
 import random
 import warnings
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import prcoords
@@ -20,7 +20,7 @@ from app.scheduling.models import Visit
 from tests.browser.test_inspection_offline import (  # noqa: F401 - fixtures used by name
     HERE, JS_ERRORS, _fill_form, no_script_errors, uploads)
 from tests.browser.conftest import sign_in
-from tests.conftest import COUNTY, PASSWORD
+from tests.conftest import BUREAU_TZ, COUNTY, PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -51,9 +51,13 @@ def _day(make_user, make_retailer):
     return inspector, partner, shops, visits
 
 
-def test_a_day_from_the_day_list(app, live_server, page, make_user, make_retailer, shot, uploads):
+def test_a_day_from_the_day_list(app, live_server, page, make_user, make_retailer, shot, uploads, clock):
     errors = JS_ERRORS.setdefault(id(page), [])
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # 00:40 in Huai'an, still the day before on a phone set to UTC: "today" is the bureau's day
+    now = datetime(2026, 12, 6, 0, 40, tzinfo=BUREAU_TZ)
+    clock(now)
+    page.clock.install(time=now)
     inspector, partner, shops, visits = _day(make_user, make_retailer)
     page.context.grant_permissions(["geolocation"], origin=live_server)
     page.context.set_geolocation(HERE)

@@ -7,10 +7,13 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from app.common.errors import ServiceError
+from app.common.time import to_local
 from app.credit.models import CreditRecord
 from app.evaluation import services
+from app.evaluation.services import objection_days
 from app.evaluation.models import EvaluationRow, EvaluationRun
 from app.extensions import db
+from tests.conftest import BUREAU_TZ
 from tests.evaluation.world import build_world
 
 FIELDS = ("retailer_id", "unit_id", "score", "monopoly", "marketing", "social", "score_grade", "grade",
@@ -106,10 +109,14 @@ def test_review_refuses_when_inputs_changed_since_the_run(world, admin, make_ret
     assert run.status == "reviewed"
 
 
-def test_a_published_run_cannot_change(world, admin):
+def test_a_published_run_cannot_change(world, admin, clock):
+    # 00:30 in Huai'an is still the day before in UTC: the window counts from the bureau's date
+    clock(dt.datetime(2026, 12, 6, 0, 30, tzinfo=BUREAU_TZ))
     run = publish("2026Q1", admin)
     assert run.status == "published" and run.published_at is not None
-    assert run.objection_closes_on - run.published_at.date() <= dt.timedelta(days=21)
+    assert run.published_at.date() == dt.date(2026, 12, 5)
+    assert to_local(run.published_at).date() == dt.date(2026, 12, 6)
+    assert run.objection_closes_on == dt.date(2026, 12, 6) + dt.timedelta(days=objection_days())
     for attempt in (lambda: services.run("2026Q1", admin), lambda: services.review(run, admin),
                     lambda: services.publish(run, admin)):
         with pytest.raises(ServiceError) as caught:

@@ -40,11 +40,20 @@
     var d = new Date(iso);
     return isNaN(d) ? "" : d.toLocaleString(document.documentElement.lang || "zh-CN", { hour12: false });
   }
+  /* The bureau's calendar date (China time, as the server's local_today) of an instant, whatever
+     time zone the phone is set to: plans, "today" and deadlines are days in Huai'an. */
+  var BUREAU_TZ = "Asia/Shanghai";
   function localDate(d) {
-    var p = function (n) { return (n < 10 ? "0" : "") + n; };
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-US", { timeZone: BUREAU_TZ, year: "numeric", month: "2-digit", day: "2-digit" })
+        .formatToParts(d).forEach(function (x) { parts[x.type] = x.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day;
+    } catch (e) {  // no time-zone data: the phone's own date
+      var p = function (n) { return (n < 10 ? "0" : "") + n; };
+      return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+    }
   }
-
 
   /* ---- geography ---------------------------------------------------------------------------- */
 
@@ -747,7 +756,7 @@
       v.photos.forEach(function (p) { ob.idb.del("photos", p); });
       saveDraft(); renderViolations();
     } else if (t.id === "add-rect") {
-      var due = new Date(); due.setDate(due.getDate() + 15);
+      var due = new Date(Date.now() + 15 * 86400000);  // China keeps no summer time
       draft.rectifications.push({ description: "", deadline: localDate(due) });
       saveDraft(); renderRects();
     } else if (t.classList.contains("r-remove")) {
