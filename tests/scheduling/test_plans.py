@@ -311,14 +311,16 @@ def test_public_page_lists_only_completed_random_checks_masked(county, signed_in
     dues = [v for v in vs if v.kind == "due"]
     assert randoms, "the draw picked no shop"
     # Make shop 0 (named after its operator 王小明) a completed random check.
+    # (The draw is random: it may itself have picked shop 0, then that visit is the one completed.)
     first = county["shops"][0]
-    rv = randoms[0]
+    rv = next((v for v in randoms if v.retailer_id == first.id), randoms[0])
     rv.retailer_id = first.id
     rv.status, rv.outcome, rv.done_on = "done", "rectification", rv.planned_on
+    others = [v for v in randoms if v is not rv]
     d = dues[-1] if dues[-1].retailer_id != first.id else dues[-2]
     d.status, d.outcome, d.done_on = "done", "violation", d.planned_on
-    if len(randoms) > 1:
-        randoms[1].status = "approved"  # not completed: not listed
+    for other in others:
+        other.status = "approved"  # not completed: not listed
     db.session.commit()
     url = f"/public/random-checks?unit={COUNTY}&period=quarter&start={plan.period_start.isoformat()}"
     page = client.get(url, headers=ZH).get_data(as_text=True)
@@ -328,8 +330,8 @@ def test_public_page_lists_only_completed_random_checks_masked(county, signed_in
     assert first.licence_no in page and "王**便利店0" in page and "王小明" not in page
     assert "责令整改" in page
     assert d.retailer.licence_no not in page  # a due visit is not a random check
-    if len(randoms) > 1:
-        assert randoms[1].retailer.licence_no not in page
+    for other in others:
+        assert other.retailer.licence_no not in page
     assert plan.draws[0].seed in page and plan.draws[0].commitment in page
 
 
