@@ -55,10 +55,7 @@ def _labels():
 
 
 def _my_units():
-    stmt = select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.code)
-    if current_user.role == "supervisor" and not current_user.is_city_level:
-        stmt = stmt.where(OrgUnit.id == current_user.unit_id)
-    return list(db.session.scalars(stmt))
+    return queries.county_units(current_user)
 
 
 @bp.route("/plans/new", methods=["POST"])
@@ -80,12 +77,8 @@ def plan_create():
 @bp.route("/plans")
 @requires("plans.read")
 def plans():
-    rows = list(db.session.scalars(policy.scope(current_user, "plans.read", select(InspectionPlan), InspectionPlan)
-                                   .order_by(InspectionPlan.period_start.desc(), InspectionPlan.id.desc()).limit(100)))
-    counts = Counter()
-    for plan_id, in db.session.execute(select(Visit.plan_id).where(Visit.plan_id.in_([p.id for p in rows]),
-                                                                   Visit.status != "cancelled")):
-        counts[plan_id] += 1
+    rows = list(db.session.scalars(queries.plans_query(current_user).limit(100)))
+    counts = Counter(queries.plan_visit_counts([p.id for p in rows]))
     can_write = policy.role_allows(current_user, "plans.write", via_token=False)
     refused = refusal("pwa.plan_create")
     unofficial = {p.id: planning.unofficial_calendar_years(p) for p in rows if p.status != "discarded"}
@@ -276,10 +269,8 @@ def coverage():
     (visit, interview or all) the open visits whose planned day has passed, as the dashboard counts them."""
     from app.common.paging import paginate
 
-    units = _my_units()
     unit = (request.args.get("unit") or "").strip()[:6]
-    if unit:
-        units = [u for u in units if u.code == unit]
+    units = queries.county_units(current_user, unit or None)
     overdue = request.args.get("overdue") if request.args.get("overdue") in ("visit", "interview", "all") else ""
     late = None
     if overdue:
