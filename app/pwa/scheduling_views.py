@@ -15,6 +15,7 @@ from app.auth.policy import requires
 from app.common.boundary import form_page, refusal
 from app.common.errors import ServiceError
 from app.common.forms import PageForm, load_form
+from app.common.paging import paginate
 from app.common.time import local_today
 from app.extensions import db
 from app.org.models import OrgUnit
@@ -77,12 +78,13 @@ def plan_create():
 @bp.route("/plans")
 @requires("plans.read")
 def plans():
-    rows = list(db.session.scalars(queries.plans_query(current_user).limit(100)))
+    page = paginate(queries.plans_query(current_user), per_page=30)
+    rows = page.items
     counts = Counter(queries.plan_visit_counts([p.id for p in rows]))
     can_write = policy.role_allows(current_user, "plans.write", via_token=False)
     refused = refusal("pwa.plan_create")
     unofficial = {p.id: planning.unofficial_calendar_years(p) for p in rows if p.status != "discarded"}
-    return render_template("scheduling/plans.html", plans=rows, counts=counts, units=_my_units(),
+    return render_template("scheduling/plans.html", plans=rows, p=page, counts=counts, units=_my_units(),
                            can_write=can_write, today=local_today(), values=refused.values, errors=refused.errors,
                            unofficial=unofficial, **_labels()), refused.status if refused else 200
 
