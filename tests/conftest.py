@@ -17,6 +17,9 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db, limiter
+from tests.faketime import tolerate_faketime
+
+tolerate_faketime()  # make test-dates (tests/faketime.py)
 
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

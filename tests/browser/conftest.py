@@ -5,6 +5,7 @@ Screenshots are kept under tests/artifacts/ as test artefacts."""
 import os
 import shutil
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,37 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "env": env,
             "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]}
+
+
+# A phone stamps a GPS fix with its own clock; Chromium stamps it with the browser process's clock,
+# which under `make test-dates` is not the page's (faked) one: the fix takes the page's time.
+POSITION_ON_PAGE_CLOCK = """(() => {
+  const geo = navigator.geolocation;
+  if (!geo) return;
+  const restamp = (method) => function (ok, fail, options) {
+    return method.call(geo, (p) => ok({ coords: p.coords, timestamp: Date.now() }), fail, options);
+  };
+  geo.getCurrentPosition = restamp(geo.getCurrentPosition);
+  geo.watchPosition = restamp(geo.watchPosition);
+})();"""
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    """Under `make test-dates` Chromium keeps the real clock (see above), so every context it opens
+    gets the machine's faked date and time through Playwright's clock: the phone and the server
+    agree on the day, as they do in the field."""
+    if "FAKETIME" in os.environ:
+        opened = browser.new_context
+
+        def new_context(*args, **kwargs):
+            context = opened(*args, **kwargs)
+            context.clock.install(time=datetime.now(UTC))
+            context.add_init_script(POSITION_ON_PAGE_CLOCK)
+            return context
+
+        browser.new_context = new_context
+    return browser
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,9 @@ names the worker process that gave it (X-Worker-Pid), so the test can see reques
 import os
 
 from app import create_app
+from tests.faketime import tolerate_faketime
+
+tolerate_faketime()  # under make test-dates: the master and its forked workers sleep on select()
 
 app = create_app("testing", SQLALCHEMY_DATABASE_URI=os.environ["EDGE_DATABASE_URL"],
                  RATELIMIT_STORAGE_URI=os.environ["EDGE_RATELIMIT_STORAGE_URI"],
