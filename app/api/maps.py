@@ -39,7 +39,7 @@ class BBox(fields.Field):
             except ValueError:
                 errors[name] = [NOT_NUMBER]
                 continue
-            if number != number or not -limit <= number <= limit:  # NaN, inf, out of range
+            if not -limit <= number <= limit:  # also NaN (no comparison holds) and inf
                 errors[name] = [LAT_RANGE if limit == 90 else LNG_RANGE]
             out.append(number)
         if not errors:

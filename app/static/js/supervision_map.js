@@ -139,6 +139,7 @@
     // (?bbox=south,west,north,east); the answer is single shops (clustered here) or, above the server's
     // limit, counts per grid cell drawn as bubbles with their grade mix.
     var loaded = null;  // {box: L.LatLngBounds asked for, mode, zoom} of the answer on the map
+    var adding = false, pending = null;
     var seq = 0;
     var timer = null;
     var firstFit = !bounds.isValid();
@@ -194,10 +195,26 @@
         markers[i] = m;
       });
       clusters.clearLayers();
-      if (markers.length) {
-        onAllAdded = function () { setTimeout(done, 0); };  // chunkProgress runs just before the clusters are drawn
+      if (markers.length && !map.hasLayer(clusters)) {  // the shops layer is switched off: no chunks run
+        clusters.addLayers(markers);
+        done();
+      } else if (markers.length) {
+        adding = true;
+        onAllAdded = function () {  // chunkProgress runs just before the clusters are drawn
+          setTimeout(function () {
+            adding = false;
+            done();
+            if (pending) { var next = pending; pending = null; next(); }
+          }, 0);
+        };
         clusters.addLayers(markers);
       } else done();
+    }
+
+    // markercluster adds a large set in chunks and cannot be stopped: a newer answer waits for the end
+    function whenIdle(fn) {
+      if (adding) pending = fn;
+      else fn();
     }
 
     function covered(view) {
@@ -212,7 +229,7 @@
       var asked = view.pad(0.25);
       var box = boxOf(asked);
       var mine = ++seq;
-      box_el_busy(true);
+      setBusy(true);
       fetch(whole ? data.api : url(box), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (payload) {
@@ -230,30 +247,32 @@
           loaded = { box: whole ? L.latLngBounds([-90, -180], [90, 180]) : asked, mode: payload.mode,
                      zoom: map.getZoom() };
           var ready = function () {
-            box_el_busy(false);
+            setBusy(false);
             box.setAttribute("data-mode", payload.mode);
             box.setAttribute("data-ready", String(payload.count));
           };
-          if (payload.mode === "cells") {
-            clusters.clearLayers();
-            drawCells(payload);
-            if (countEl) countEl.textContent = fmt(text.cells, { n: payload.count, u: payload.unlocated });
-            ready();
-          } else {
-            cellsLayer.clearLayers();
-            if (countEl) countEl.textContent = fmt(text.count, { n: payload.count, u: payload.unlocated });
-            drawShops(payload, ready);
-          }
+          whenIdle(function () {
+            if (payload.mode === "cells") {
+              clusters.clearLayers();
+              drawCells(payload);
+              if (countEl) countEl.textContent = fmt(text.cells, { n: payload.count, u: payload.unlocated });
+              ready();
+            } else {
+              cellsLayer.clearLayers();
+              if (countEl) countEl.textContent = fmt(text.count, { n: payload.count, u: payload.unlocated });
+              drawShops(payload, ready);
+            }
+          });
         })
         .catch(function () {
           if (mine !== seq) return;
-          box_el_busy(false);
+          setBusy(false);
           if (countEl) countEl.textContent = text.failed;
           box.setAttribute("data-ready", "error");
         });
     }
 
-    function box_el_busy(on) {
+    function setBusy(on) {
       if (on) box.setAttribute("aria-busy", "true");
       else box.removeAttribute("aria-busy");
     }
