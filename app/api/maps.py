@@ -89,10 +89,10 @@ def map_shops(args):
     scope), filtered. ``count``: the matching shops in the box; ``unlocated``: matching shops without a
     position (never on the map).
 
-    Up to ``limit`` shops (5,000) the answer has ``mode`` "shops": ``shops`` rows follow ``fields``
+    Up to ``limit`` shops (5,000 by default) the answer has ``mode`` "shops": ``shops`` rows follow ``fields``
     (grade and format are indexes into ``grades`` and ``formats``, -1 for none; ``flags`` is a bit
     field of ``flags``). Above it, ``mode`` "cells": the shops counted per grid cell of ``cell_deg``
-    degrees (the cell grows with the box, about 24 across), ``cells`` rows follow ``cell_fields``: the
+    degrees (the cell grows with the box: 6 to 12 across its longer side), ``cells`` rows follow ``cell_fields``: the
     mean position of the cell's shops, their count and the count per grade (``grades`` order, then
     "no grade yet"). ``heat``: confirmed monopoly violations of the current quarter per 0.05 degree
     cell [lat, lng, count], over the county filter (not the box). A bad filter or box part is a 422

@@ -128,7 +128,8 @@ def summary(figs: Figures) -> dict:
         "counties": [{"code": u.code, "name": u.name} for u in figs.units],
         "grades": {"quarter": latest,
                    "total": sum(figs.get("grade", g, None, latest) for g in GRADE_ORDER) if latest else None,
-                   "by_county": [{"unit": u.code, "grades": {g: figs.get("grade", g, u.id, latest) for g in GRADE_ORDER}}
+                   "by_county": [{"unit": u.code,
+                                  "grades": {g: figs.get("grade", g, u.id, latest) for g in GRADE_ORDER}}
                                  for u in figs.units] if latest else []},
         "grade_trend": [{"quarter": p, "grades": {g: figs.get("grade", g, None, p) for g in GRADE_ORDER}}
                         for p in figs.periods("grade")],

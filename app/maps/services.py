@@ -28,7 +28,8 @@ FLAG_RED, FLAG_BLACK, FLAG_WARNING = 1, 2, 4
 CELL_DEG = 0.05  # the heat layer's grid: 0.05 degree cells, about 5.6 km north-south, 4.6 km east-west
 SHOP_LIMIT = 5000  # more shops than this in the box: counts per grid cell instead (config MAP_SHOP_LIMIT)
 INDEXED_SPAN = 0.25  # a box up to this many degrees a side is read through ix_retailers_lat_lng
-CELLS_ACROSS = 24  # the aggregated grid cuts the box's longer side into at most this many cells
+CELLS_ACROSS = 12  # the aggregated grid cuts the box's longer side into at most this many cells (the box is
+# the view padded by half: 8 cells across a 390 px phone, bubbles of at most 44 px apart)
 CELL_LADDER = tuple(0.0005 * 2 ** k for k in range(14))  # 0.0005 degree (about 50 m) ... 4.096 degrees
 ACTION = "map.read"
 

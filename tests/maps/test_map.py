@@ -183,7 +183,7 @@ def test_above_the_limit_the_shops_come_counted_per_cell(city, app, clock, signe
         assert p["mode"] == "cells" and p["count"] == 6 and "shops" not in p and p["limit"] == 3
         cells = _cells(p)
         assert sum(c["count"] for c in cells) == 6
-        assert p["cell_deg"] == 0.016  # 0.2 degrees in at most 24 cells: the 0.016 step (0.008 makes 25)
+        assert p["cell_deg"] == 0.032  # 0.2 degrees in at most 12 cells: the 0.032 step (0.016 makes 12.5)
         assert len(cells) == 4
         mix = [sum(c["grades"][k] for c in cells) for k in range(len(p["grades"]) + 1)]
         assert mix == [0, 0, 1, 4, 0, 1, 0]  # A, 4 B, D; no shop without a grade

@@ -153,28 +153,31 @@
       return [fixed(s), fixed(w), fixed(n), fixed(e)];
     }
 
-    function url(box) {
-      return data.api + (data.api.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box.join(",");
+    function url(bbox) {
+      return data.api + (data.api.indexOf("?") < 0 ? "?" : "&") + "bbox=" + bbox.join(",");
     }
 
     function cellIcon(n) {
-      var size = Math.round(Math.min(64, 26 + 6 * Math.log10(Math.max(1, n)) * 2));
+      var size = Math.round(Math.min(44, 24 + 4 * Math.log10(Math.max(1, n))));  // a cell is 48+ px wide on a phone
       var label = n >= 10000 ? Math.round(n / 1000) + "k" : String(n);
       return L.divIcon({ className: "map-cell", html: "<span>" + label + "</span>", iconSize: [size, size],
                          iconAnchor: [size / 2, size / 2] });
     }
 
     function drawCells(payload) {
+      // each bubble at its cell's centre (the cells are 48+ px wide on a phone, a bubble at most 44 px:
+      // they never overlap); the mean position of the cell's shops tells which cell it is
       cellsLayer.clearLayers();
-      var half = payload.cell_deg / 2, grades = payload.grades;
+      var size = payload.cell_deg, grades = payload.grades;
       payload.cells.forEach(function (c) {
-        var ll = shift(c[0], c[1]);
+        var south = Math.floor((c[0] + 90) / size) * size - 90, west = Math.floor((c[1] + 180) / size) * size - 180;
         var mix = [];
         c[3].forEach(function (n, k) { if (n) mix.push((k < grades.length ? grades[k] : text.none) + " " + n); });
-        var m = L.marker(ll, { icon: cellIcon(c[2]), keyboard: false, title: fmt(text.cell_shops, { n: c[2] }) });
+        var m = L.marker(shift(south + size / 2, west + size / 2),
+                         { icon: cellIcon(c[2]), keyboard: false, title: fmt(text.cell_shops, { n: c[2] }) });
         m.bindTooltip(fmt(text.cell_shops, { n: c[2] }) + (mix.length ? "：" + mix.join(" · ") : ""));
         m.on("click", function () {
-          map.fitBounds(L.latLngBounds(shift(c[0] - half, c[1] - half), shift(c[0] + half, c[1] + half)));
+          map.fitBounds(L.latLngBounds(shift(south, west), shift(south + size, west + size)));
         });
         m.addTo(cellsLayer);
       });
@@ -227,10 +230,10 @@
       var view = map.getBounds();
       if (!whole && covered(view)) return;
       var asked = view.pad(0.25);
-      var box = boxOf(asked);
+      var bbox = boxOf(asked);
       var mine = ++seq;
       setBusy(true);
-      fetch(whole ? data.api : url(box), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      fetch(whole ? data.api : url(bbox), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (payload) {
           if (mine !== seq) return;  // a newer view was asked for meanwhile
