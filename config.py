@@ -243,8 +243,10 @@ class Config:
 
     # Uploaded photos and signatures (app.storage): files under UPLOAD_DIR (default <instance>/uploads).
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")
-    # Excel exports of the lists (app.exports): files under EXPORT_DIR (default <instance>/exports).
+    # Excel exports of the lists (app.exports): files under EXPORT_DIR (default <instance>/exports),
+    # removed EXPORT_RETENTION_DAYS days after the export finished (the nightly exports.purge job).
     EXPORT_DIR = os.environ.get("EXPORT_DIR")
+    EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
     UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", str(40_000_000)))
 

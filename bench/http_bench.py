@@ -13,6 +13,7 @@ background jobs exactly as the worker runs them (scheduling re-plan, notices in 
 through the outbox), timed end to end (target <= 60 s).
 
     .venv/bin/python bench/http_bench.py [--retailers 20000] [--clients 20] [--seconds 15] [--events 10000]
+                                         [--keep | --database NAME]
 """
 import argparse
 import http.client
@@ -116,14 +117,20 @@ def main():
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--events", type=int, default=10000)
     ap.add_argument("--keep", action="store_true", help="keep the database (prints its URL)")
+    ap.add_argument("--database", metavar="NAME",
+                    help="use this already loaded database (a kept one) instead of creating and loading one; "
+                         "it is kept")
     args = ap.parse_args()
 
     from sqlalchemy import create_engine, text
 
-    name = "credit_bench_" + secrets.token_hex(5)
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    name = args.database or "credit_bench_" + secrets.token_hex(5)
+    if args.database:
+        args.keep = True
+    else:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     instance = tempfile.mkdtemp(prefix="http-bench-")
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": instance, "APP_ENV": "development",
@@ -134,9 +141,12 @@ def main():
         t0 = time.monotonic()
         subprocess.run([f"{BIN}/flask", "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT, check=True,
                        capture_output=True)
-        subprocess.run([f"{BIN}/flask", "--app", "wsgi", "demo", "load", "--seed", "2026", "--retailers",
-                        str(args.retailers)], env=env, cwd=ROOT, check=True, capture_output=True)
-        print(f"database {name}: demo city of {args.retailers} licences loaded in {time.monotonic() - t0:.0f} s")
+        if args.database:
+            print(f"database {name}: as loaded before")
+        else:
+            subprocess.run([f"{BIN}/flask", "--app", "wsgi", "demo", "load", "--seed", "2026", "--retailers",
+                            str(args.retailers)], env=env, cwd=ROOT, check=True, capture_output=True)
+            print(f"database {name}: demo city of {args.retailers} licences loaded in {time.monotonic() - t0:.0f} s")
 
         port = _free_port()
         # The production settings (gunicorn.conf.py: threaded workers, keep-alive) with 2 worker processes.
@@ -201,7 +211,8 @@ def main():
             gunicorn.send_signal(signal.SIGTERM)
             gunicorn.wait(timeout=30)
     try:
-        worker_bench(env, args.events)
+        if args.events:
+            worker_bench(env, args.events)
     finally:
         if args.keep:
             print(f"kept {url}")

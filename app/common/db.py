@@ -42,3 +42,17 @@ def claim_one(model, *where):
         return db.session.scalars(select(model).where(*where).execution_options(populate_existing=True)).first()
     return db.session.scalars(select(model).where(*where).with_for_update(skip_locked=True)
                               .execution_options(populate_existing=True)).first()
+
+
+def refresh_statistics() -> None:
+    """After a bulk load (the demo city): give the query planner row counts and, on PostgreSQL, the
+    visibility map (``VACUUM ANALYZE``, outside a transaction) so that counts over an index need not
+    visit the table. Without it a freshly loaded database plans its first hours of queries as if
+    its tables were empty, until autovacuum gets round to them."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")

@@ -37,6 +37,9 @@ def demo_load(seed, n_retailers, reset, if_empty, today):
     except Exception:
         db.session.rollback()
         raise
+    from app.common.db import refresh_statistics
+
+    refresh_statistics()
     click.echo(f"loaded {result.retailers} retailers, {result.operators} operators, {result.users} users "
                f"(seed {seed})")
     if getattr(result, "credit", None):

@@ -431,5 +431,276 @@ register(ExportSpec(
              Column(_l("Nominated by the group"), width=20))))
 
 
+# ---- the supervisors' inbox: repair requests and objections (/supervise/inbox) ----------------------------
+
+REQUEST_STATUS = {"submitted": _l("Submitted"), "accepted": _l("Accepted"), "more_info": _l("More information needed"),
+                  "approved": _l("Repair approved"), "refused": _l("Repair refused"), "open": _l("Open"),
+                  "upheld": _l("Upheld"), "rejected": _l("Not upheld")}
+
+
+def _inbox_schema():
+    from marshmallow import Schema, fields, validate
+
+    from app.common.validation import N_
+
+    class InboxQuerySchema(Schema):
+        show = fields.Str(validate=validate.OneOf(("open", "all"), error=N_("Must be one of the allowed values.")))
+        due = fields.Str(validate=validate.OneOf(("soon", "overdue"), error=N_("Must be one of the allowed values.")))
+        unit = fields.Str(validate=validate.Length(max=6, error=N_("Too long.")))
+
+    return InboxQuerySchema()
+
+
+def _repair_query(user, args, parent):
+    from app.repair.inbox import repairs_query
+
+    return repairs_query(user, args)
+
+
+def _objection_query(user, args, parent):
+    from app.repair.inbox import objections_query
+
+    return objections_query(user, args)
+
+
+def _deadline(dl):
+    """(due date, state) of an open deadline as the inbox shows it."""
+    if not dl:
+        return None, None
+    _which, due, state = dl
+    return due, (_("Overdue") if state == "overdue" else _("Due soon") if state == "due_soon" else None)
+
+
+def _repair_rows(items, parent):
+    from app.repair.services import repair_deadline
+    from app.reports.overview import indicator_name
+    from app.trust.services import trusted_ids
+
+    green = trusted_ids([r.retailer_id for r in items])
+    for r in items:
+        due, state = _deadline(repair_deadline(r))
+        yield [r.retailer.licence_no, r.retailer.shop_name, r.retailer.unit.name, indicator_name(r.record),
+               str(REQUEST_STATUS.get(r.status, r.status)), r.submitted_on, due, state,
+               _("Yes") if r.retailer_id in green else None]
+
+
+def _objection_rows(items, parent):
+    from app.repair.services import objection_deadline
+    from app.reports.overview import indicator_name
+    from app.trust.services import trusted_ids
+
+    green = trusted_ids([o.retailer_id for o in items])
+    for o in items:
+        due, state = _deadline(objection_deadline(o))
+        yield [o.retailer.licence_no, o.retailer.shop_name, o.retailer.unit.name,
+               indicator_name(o.record) if o.record else _("Grade %(g)s", g=o.grade),
+               str(REQUEST_STATUS.get(o.status, o.status)), o.submitted_on, due, state,
+               _("Yes") if o.retailer_id in green else None]
+
+
+INBOX_COLUMNS = (LICENCE, SHOP, COUNTY, Column(_l("Record"), width=28), Column(_l("Status"), width=14),
+                 Column(_l("Submitted on"), "date", 12), Column(_l("Next deadline"), "date", 12),
+                 Column(_l("Deadline state"), width=10), Column(_l("Green channel"), width=8))
+
+register(ExportSpec(
+    name="repairs", title=_l("Credit repair requests"), action="repairs.decide", endpoint="pwa.supervise_inbox",
+    schema=_inbox_schema, defaults={"show": "open"}, query=_repair_query, rows=_repair_rows, columns=INBOX_COLUMNS))
+
+register(ExportSpec(
+    name="objections", title=_l("Objections"), action="repairs.decide", endpoint="pwa.supervise_inbox",
+    schema=_inbox_schema, defaults={"show": "open"}, query=_objection_query, rows=_objection_rows,
+    columns=INBOX_COLUMNS))
+
+
+# ---- inspection plans (/plans) and one plan's visits (/plans/<id>) -----------------------------------------
+
+def _plan_query(user, args, parent):
+    from app.scheduling.queries import plans_query
+
+    return plans_query(user)
+
+
+def _plan_rows(items, parent):
+    from app.pwa.scheduling_views import PERIOD_LABELS, STATUS_LABELS
+    from app.scheduling.queries import plan_visit_counts
+
+    counts = plan_visit_counts([p.id for p in items])
+    for p in items:
+        yield [p.unit.name, p.period_start, p.period_end, str(PERIOD_LABELS.get(p.period_kind, p.period_kind)),
+               str(STATUS_LABELS.get(p.status, p.status)), counts.get(p.id, 0)]
+
+
+register(ExportSpec(
+    name="plans", title=_l("Inspection plans"), action="plans.read", endpoint="pwa.plans",
+    query=_plan_query, rows=_plan_rows,
+    columns=(COUNTY, Column(_l("From"), "date", 12), Column(_l("To"), "date", 12), Column(_l("Period"), width=8),
+             Column(_l("Status"), width=10), Column(_l("Visits"), "int", 8))))
+
+
+def _plan_parent(user, plan_id):
+    from app.auth import policy
+    from app.scheduling.models import InspectionPlan
+
+    return policy.get_or_404(user, "plans.read", InspectionPlan, plan_id)
+
+
+def _plan_visit_query(user, args, plan):
+    from app.scheduling.queries import plan_visits_query
+
+    return plan_visits_query(plan)
+
+
+def _plan_visit_rows(items, plan):
+    from app.pwa.scheduling_views import KIND_LABELS, STATUS_LABELS, reason_text
+    from app.scheduling.inputs import live_grades
+    from app.scheduling.queries import plan_layout
+
+    positions = plan_layout(plan)["positions"]
+    grades = live_grades({v.retailer_id for v in items})
+    for v in items:
+        officers = "、".join(o.display_name for o in (v.officer_a, v.officer_b) if o is not None)
+        yield [positions.get(v.id), v.planned_on, officers or None, v.retailer.licence_no, v.retailer.shop_name,
+               v.retailer.address, str(KIND_LABELS.get(v.kind, v.kind)), grades.get(v.retailer_id, "A"),
+               str(STATUS_LABELS.get(v.status, v.status)), v.risk, "；".join(reason_text(r) for r in v.reasons or []),
+               v.leg_km]
+
+
+register(ExportSpec(
+    name="plan_visits", title=_l("Visits of the plan"), action="plans.read", endpoint="pwa.plan_review",
+    parent=_plan_parent, parent_arg="plan_id", query=_plan_visit_query, rows=_plan_visit_rows,
+    columns=(Column(_l("Position"), width=8), Column(_l("Date"), "date", 12), Column(_l("Officers"), width=16),
+             LICENCE, SHOP, Column(_l("Address"), width=28), Column(_l("Kind"), width=10), Column(_l("Grade"), width=6),
+             Column(_l("Status"), width=8), Column(_l("Risk"), "int", 6), Column(_l("Reasons"), width=36),
+             Column(_l("Distance (km)"), "number", 8))))
+
+
+# ---- coverage and the officers' load (/coverage) -----------------------------------------------------------
+
+def _coverage_schema():
+    from marshmallow import Schema, fields, validate
+
+    from app.common.validation import N_
+
+    class CoverageQuerySchema(Schema):
+        unit = fields.Str(validate=validate.Length(max=6, error=N_("Too long.")))
+
+    return CoverageQuerySchema()
+
+
+def _coverage_query(user, args, parent):
+    from app.scheduling.queries import county_units, coverage
+
+    return coverage(county_units(user, args.get("unit") or None))
+
+
+def _coverage_rows(items, parent):
+    for r in items:
+        yield [r["unit"].name, r["grade"], r["shops"], r["planned"], r["done"], r["overdue"],
+               round(r["within_share"] * 100) if r["within_share"] is not None else None]
+
+
+register(ExportSpec(
+    name="coverage", title=_l("Coverage by county and grade"), action="plans.read", endpoint="pwa.coverage",
+    schema=_coverage_schema, query=_coverage_query, rows=_coverage_rows,
+    columns=(COUNTY, Column(_l("Grade"), width=6), Column(_l("Shops"), "int", 8), Column(_l("Planned"), "int", 8),
+             Column(_l("Done"), "int", 8), Column(_l("Overdue"), "int", 8),
+             Column(_l("Inspected within interval (%)"), "int", 12))))
+
+
+def _load_query(user, args, parent):
+    from app.scheduling.queries import county_units, officer_loads
+
+    return officer_loads(county_units(user, args.get("unit") or None))
+
+
+def _load_rows(items, parent):
+    for _uid, load in items:
+        yield [load["name"], load["planned"], load["approved"], load["done"], load["missed"]]
+
+
+register(ExportSpec(
+    name="officer_loads", title=_l("Officers' load"), action="plans.read", endpoint="pwa.coverage",
+    schema=_coverage_schema, query=_load_query, rows=_load_rows,
+    columns=(Column(_l("Officer"), width=14), Column(_l("Draft"), "int", 8), Column(_l("Approved"), "int", 8),
+             Column(_l("Done"), "int", 8), Column(_l("Overdue"), "int", 8))))
+
+
+# ---- monthly service runs (/service) and a run's rows (/service/runs/<id>) --------------------------------
+
+def _service_run_query(user, args, parent):
+    from app.service.runs import list_query
+
+    return list_query(user)
+
+
+def _service_run_rows(items, parent):
+    from app.service.present import label
+
+    for run in items:
+        yield [run.cycle, label("state", run.state), run.as_of, run.licence_count,
+               (run.summary or {}).get("changed", 0), (run.summary or {}).get("suspended", 0), run.published_at]
+
+
+register(ExportSpec(
+    name="service_runs", title=_l("Tiers and supply"), action="service.read", endpoint="pwa.service_runs",
+    query=_service_run_query, rows=_service_run_rows,
+    columns=(Column(_l("Ordering month"), width=10), Column(_l("State"), width=10), Column(_l("Computed on"), "date", 12),
+             Column(_l("Licences"), "int", 10), Column(_l("Changed"), "int", 8),
+             Column(_l("Supply suspended"), "int", 10), Column(_l("Published"), "datetime", 16))))
+
+
+def _service_row_schema():
+    from marshmallow import Schema, fields, validate
+
+    from app.common.validation import N_
+    from app.service.runs import ROW_SHOW
+
+    class ServiceRowQuerySchema(Schema):
+        grade = fields.Str(validate=validate.OneOf(("AAA", "AA", "A", "B", "C", "D"),
+                                                   error=N_("Must be one of the allowed values.")))
+        show = fields.Str(validate=validate.OneOf(ROW_SHOW, error=N_("Must be one of the allowed values.")))
+        q = fields.Str(validate=validate.Length(max=64, error=N_("Too long.")))
+
+    return ServiceRowQuerySchema()
+
+
+def _service_run_parent(user, run_id):
+    from app.auth import policy
+    from app.service.models import ServiceRun
+
+    return policy.get_or_404(user, "service.read", ServiceRun, run_id)
+
+
+def _service_row_query(user, args, run):
+    from app.service.runs import rows_query
+
+    return rows_query(user, run, {k: (str(args[k]).strip() or None) if args.get(k) else None
+                                  for k in ("grade", "show", "q")})
+
+
+def _service_row_rows(items, run, user):
+    from app.org.models import OrgUnit
+    from app.service.present import coefficient, reason_text
+    from app.service.runs import staff_reasons
+
+    staff = staff_reasons(user)
+    units = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name)).all())
+    for row, r in items:
+        reasons = [reason_text(x) for x in row.reasons or [] if staff or not (x.get("params") or {}).get("staff_only")]
+        yield [r.licence_no, r.shop_name, units.get(row.unit_id), row.grade, row.base_tier, row.tier,
+               row.class_code, row.class_adjusted, None if row.suspended else coefficient(row.coefficient_pct),
+               _("Yes") if row.suspended else None, _("Yes") if row.changed else None, "；".join(reasons)]
+
+
+register(ExportSpec(
+    name="service_rows", title=_l("Each licence's tier and supply"), action="service.read", endpoint="pwa.service_run",
+    schema=_service_row_schema, parent=_service_run_parent, query=_service_row_query, rows=_service_row_rows,
+    scalars=False, with_user=True,
+    columns=(LICENCE, SHOP, COUNTY, Column(_l("Grade"), width=6), Column(_l("Base tier"), "int", 8),
+             Column(_l("Tier"), "int", 8), Column(_l("Class"), width=6), Column(_l("Adjusted class"), width=8),
+             Column(_l("Coefficient"), width=8), Column(_l("Supply suspended"), width=8),
+             Column(_l("Changed"), width=8), Column(_l("Reasons"), width=40))))
+
+
 def _extract_labels():  # pragma: no cover - never called, read by pybabel
     _("Export to Excel")

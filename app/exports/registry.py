@@ -25,7 +25,8 @@ class ExportSpec:
     action: str  # the policy action of the list page (app.auth.policy.ACTIONS)
     endpoint: str  # the list page, to go back to
     columns: tuple[Column, ...]
-    # (user, args, parent) -> an ordered SELECT; the page calls the same function
+    # (user, args, parent) -> an ordered SELECT; the page calls the same function (or, for a page of
+    # figures computed in Python such as the coverage, the list of its rows)
     query: Callable
     # (items, parent) -> rows (lists of cell values, one per column), for one chunk of query results
     rows: Callable[[list, Any], Iterable[list]]
@@ -35,6 +36,7 @@ class ExportSpec:
     parent: Callable | None = None
     parent_arg: str = "run_id"  # the list page's URL argument naming the parent
     scalars: bool = True  # the query yields ORM objects (False: rows of several columns)
+    with_user: bool = False  # rows also gets the person who asked: (items, parent, user) (what only staff see)
 
 
 REGISTRY: dict[str, ExportSpec] = {}

@@ -7,13 +7,15 @@ list belongs to. :func:`run` (on the worker) builds the page's query for the per
 scope, never more), streams its rows into an .xlsx (openpyxl write-only mode: Chinese headers in
 bold, a frozen header row, an autofilter, dates as Excel dates) under ``EXPORT_DIR``, and audits who
 exported what, with which filters, and how many rows. The file is served only to whoever may read
-the job (its starter; admins): ``pwa.export_download``."""
+the job (its starter; admins): ``pwa.export_download``. Files are kept EXPORT_RETENTION_DAYS days
+(default 7): :func:`purge_expired` (a nightly job) removes older ones and marks their job expired, so
+the download answers 410 with a plain sentence instead of a missing file."""
 from __future__ import annotations
 
 import os
 import re
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -33,6 +35,7 @@ from app.pwa.filters import load_filters
 
 KIND = "export.xlsx"
 CHUNK = 500  # rows fetched and formatted at a time
+DEFAULT_RETENTION_DAYS = 7  # EXPORT_RETENTION_DAYS: how long an export's file is kept
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 # The names of the filters, for messages and the job page (the page's own labels).
@@ -41,7 +44,8 @@ FILTER_LABELS = {"q": _l("Search"), "unit": _l("County"), "grade": _l("Credit gr
                  "indicator_code": _l("Indicator"), "min_days": _l("Waiting"), "officer": _l("Officer"),
                  "date_from": _l("From"), "date_to": _l("To"), "outcome": _l("Outcome"),
                  "flagged": _l("Flagged check-ins only"), "kind": _l("Kind"), "older_than": _l("Age"),
-                 "show": _l("Show"), "cycle": _l("Ordering month"), "quarter": _l("Quarter")}
+                 "show": _l("Show"), "cycle": _l("Ordering month"), "quarter": _l("Quarter"),
+                 "due": _l("Next deadline")}
 
 
 def export_dir() -> str:
@@ -131,16 +135,23 @@ def query_for(spec: ExportSpec, user, params: dict):
 def rows(spec: ExportSpec, user, params: dict):
     """The export's rows, formatted, in the page's order (a generator: chunk by chunk)."""
     stmt, parent = query_for(spec, user, params)
+    extra = (user,) if spec.with_user else ()
+    if isinstance(stmt, list):  # a page of figures computed in Python (coverage): its rows as they are
+        for k in range(0, len(stmt), CHUNK):
+            yield from spec.rows(stmt[k:k + CHUNK], parent, *extra)
+        return
     result = db.session.execute(stmt.execution_options(yield_per=CHUNK))
     chunks = result.scalars().partitions(CHUNK) if spec.scalars else result.partitions(CHUNK)
     for chunk in chunks:
-        yield from spec.rows(list(chunk), parent)
+        yield from spec.rows(list(chunk), parent, *extra)
 
 
 def count(spec: ExportSpec, user, params: dict) -> int:
     from sqlalchemy import func, select
 
     stmt, _parent = query_for(spec, user, params)
+    if isinstance(stmt, list):
+        return len(stmt)
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
@@ -216,3 +227,44 @@ def absolute_path(job) -> str:
     if not path.startswith(root + os.sep) or not os.path.isfile(path):
         raise FileNotFoundError(path)
     return path
+
+
+def retention_days() -> int:
+    return int(current_app.config.get("EXPORT_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
+
+
+def expired(job) -> bool:
+    """Whether the file of this export job was removed after the retention period."""
+    return bool((job.result or {}).get("expired"))
+
+
+def purge_expired(now: datetime | None = None) -> dict:
+    """Remove the files of exports finished more than EXPORT_RETENTION_DAYS days ago and mark their jobs
+    expired (the file's name and size are kept for the job's page). One audit entry says how many."""
+    from sqlalchemy import select
+
+    from app.jobs.models import Job
+
+    now = now or utcnow()
+    days = retention_days()
+    cutoff = now - timedelta(days=days)
+    root = os.path.realpath(export_dir())
+    purged = 0
+    jobs = db.session.scalars(select(Job).where(Job.kind == KIND, Job.state == "done", Job.finished_at < cutoff)
+                              .order_by(Job.id))
+    for job in jobs:
+        result = dict(job.result or {})
+        if result.get("expired"):
+            continue
+        path = os.path.realpath(os.path.join(root, result.get("file", "")))
+        if result.get("file") and path.startswith(root + os.sep):
+            _remove(path)
+        result.pop("file", None)
+        result["expired"] = True
+        result["expired_at"] = now.isoformat(timespec="seconds")
+        job.result = result
+        job.result_link = None  # the job's page says the file has expired instead of linking to it
+        purged += 1
+    if purged:
+        audit("export.purge", "Job", None, after={"expired": purged, "retention_days": days})
+    return {"expired": purged, "retention_days": days}

@@ -84,6 +84,8 @@ PERIODIC: list[Periodic] = [
              60, _l("Retries of deliveries to the local credit platform")),
     Periodic("storage.purge", "app.jobs.work:purge_uploads", at_local(minute="30", hour="3"),
              _l("daily at 03:30"), NIGHTLY_STALE, _l("Remove uploads left by failed requests")),
+    Periodic("exports.purge", "app.jobs.work:purge_exports", at_local(minute="40", hour="3"),
+             _l("daily at 03:40"), NIGHTLY_STALE, _l("Remove Excel export files past their retention period")),
     Periodic("reports.bureau", "app.jobs.work:bureau_reports", at_local(minute="30", hour="5"),
              _l("daily at 05:30"), NIGHTLY_STALE,
              _l("Bureau reports: the month's update and ranking from the 1st, the analysis of a published quarter")),

@@ -83,6 +83,13 @@ def purge_uploads() -> dict:
             "field_uploads_unattached": r.field_uploads_unattached}
 
 
+def purge_exports() -> dict:
+    """Excel export files older than EXPORT_RETENTION_DAYS removed, their jobs marked expired."""
+    from app.exports.services import purge_expired
+
+    return purge_expired()
+
+
 def anchor_audit() -> dict:
     """The audit chain's head, appended to the anchor file outside the database (after verifying it)."""
     from app.audit.anchor import write_anchor

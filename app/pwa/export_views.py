@@ -5,6 +5,7 @@ only (and admins)."""
 from flask import abort, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import Gone
 
 from app.auth import policy
 from app.auth.policy import requires
@@ -33,6 +34,11 @@ def export_download(job_id):
     job = policy.get_or_404(current_user, "jobs.read", Job, job_id)
     if job.kind != exports.KIND or job.state != "done":
         abort(404)
+    if exports.expired(job):
+        gone = Gone()
+        gone.user_message = _("This export's file has expired: files are kept for %(n)d days. Export the list again.",
+                              n=exports.retention_days())
+        raise gone
     try:
         path = exports.absolute_path(job)
     except FileNotFoundError:
@@ -56,6 +62,7 @@ def describe(job) -> dict:
         shown.append((str(exports.FILTER_LABELS.get(k, k)), v))
     result = job.result or {}
     return {"title": str(spec.title) if spec else job.params.get("list"), "filters": shown,
+            "expired": exports.expired(job), "retention_days": exports.retention_days(),
             "rows": result.get("rows"), "filename": result.get("filename"), "size": result.get("size"),
             "back": url_for(spec.endpoint, **({spec.parent_arg: job.params["parent_id"]} if job.params.get("parent_id")
                                               else {}), **(job.params.get("filters") or {})) if spec else None}

@@ -251,52 +251,22 @@ def evidence_file(evidence_id):
 @bp.route("/supervise/inbox")
 @requires("repairs.decide")
 def supervise_inbox():
+    from app.repair import inbox
+
     show = request.args.get("show", "open")
     # the dashboard's links: one kind, one county, only what is due within 3 working days or overdue
     kind = request.args.get("kind") if request.args.get("kind") in ("repair", "objection") else ""
     due = request.args.get("due") if request.args.get("due") in ("soon", "overdue") else ""
     unit = (request.args.get("unit") or "").strip()[:6]
-    stmt = policy.scope(current_user, "repairs.decide", select(RepairRequest), RepairRequest)
-    ostmt = policy.scope(current_user, "repairs.decide", select(Objection), Objection)
-    if show == "open" or due:
-        stmt = stmt.where(RepairRequest.status.in_(repair.OPEN_REPAIR))
-        ostmt = ostmt.where(Objection.status == "open")
-    if unit:
-        from app.org.models import OrgUnit
-
-        in_unit = select(Retailer.id).join(OrgUnit, OrgUnit.id == Retailer.unit_id).where(OrgUnit.code == unit)
-        stmt = stmt.where(RepairRequest.retailer_id.in_(in_unit))
-        ostmt = ostmt.where(Objection.retailer_id.in_(in_unit))
-    if due:
-        stmt, ostmt = _due_filter(stmt, ostmt, due)
-    # 绿色通道: AA/AAA retailers' requests first, flagged
-    rp = paginate(stmt.order_by(trust.green_first(RepairRequest.retailer_id), RepairRequest.decide_due,
-                                RepairRequest.id), per_page=PER_PAGE, param="rpage")
-    op = paginate(ostmt.order_by(trust.green_first(Objection.retailer_id), Objection.answer_due, Objection.id),
-                  per_page=PER_PAGE, param="opage")
+    args = {"show": show, "due": due, "unit": unit}
+    rp = paginate(inbox.repairs_query(current_user, args), per_page=PER_PAGE, param="rpage")
+    op = paginate(inbox.objections_query(current_user, args), per_page=PER_PAGE, param="opage")
     green = trust.trusted_ids([r.retailer_id for r in rp.items] + [o.retailer_id for o in op.items])
     return render_template("supervise_inbox.html", reqs=rp.items, objs=op.items, show=show, rp=rp, op=op, green=green,
                            kind=kind, due=due, unit=unit,
                            rtotal=rp.total, ototal=op.total,
                            repair_deadline=repair.repair_deadline, objection_deadline=repair.objection_deadline,
                            name=_record_name)
-
-
-def _due_filter(stmt, ostmt, due: str):
-    """Open requests whose next deadline (acceptance, then decision) and open objections whose answer
-    is due within 3 working days ("soon") or has passed ("overdue"), as the dashboard counts them."""
-    from sqlalchemy import case
-
-    from app.common.workdays import add_working_days
-    from app.dashboard.refresh import SOON_WORKING_DAYS
-
-    today = local_today()
-    nxt = case((RepairRequest.accepted_at.is_(None), RepairRequest.accept_due), else_=RepairRequest.decide_due)
-    if due == "overdue":
-        return stmt.where(nxt < today), ostmt.where(Objection.answer_due < today)
-    until = add_working_days(today, SOON_WORKING_DAYS)
-    return (stmt.where(nxt >= today, nxt <= until),
-            ostmt.where(Objection.answer_due >= today, Objection.answer_due <= until))
 
 
 def _evidence(ids):

@@ -15,6 +15,7 @@ from app.auth.policy import requires
 from app.common.boundary import form_page, refusal
 from app.common.errors import ServiceError
 from app.common.forms import PageForm, load_form
+from app.common.paging import paginate
 from app.common.time import local_today
 from app.extensions import db
 from app.org.models import OrgUnit
@@ -55,10 +56,7 @@ def _labels():
 
 
 def _my_units():
-    stmt = select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.code)
-    if current_user.role == "supervisor" and not current_user.is_city_level:
-        stmt = stmt.where(OrgUnit.id == current_user.unit_id)
-    return list(db.session.scalars(stmt))
+    return queries.county_units(current_user)
 
 
 @bp.route("/plans/new", methods=["POST"])
@@ -80,16 +78,13 @@ def plan_create():
 @bp.route("/plans")
 @requires("plans.read")
 def plans():
-    rows = list(db.session.scalars(policy.scope(current_user, "plans.read", select(InspectionPlan), InspectionPlan)
-                                   .order_by(InspectionPlan.period_start.desc(), InspectionPlan.id.desc()).limit(100)))
-    counts = Counter()
-    for plan_id, in db.session.execute(select(Visit.plan_id).where(Visit.plan_id.in_([p.id for p in rows]),
-                                                                   Visit.status != "cancelled")):
-        counts[plan_id] += 1
+    page = paginate(queries.plans_query(current_user), per_page=30)
+    rows = page.items
+    counts = Counter(queries.plan_visit_counts([p.id for p in rows]))
     can_write = policy.role_allows(current_user, "plans.write", via_token=False)
     refused = refusal("pwa.plan_create")
     unofficial = {p.id: planning.unofficial_calendar_years(p) for p in rows if p.status != "discarded"}
-    return render_template("scheduling/plans.html", plans=rows, counts=counts, units=_my_units(),
+    return render_template("scheduling/plans.html", plans=rows, p=page, counts=counts, units=_my_units(),
                            can_write=can_write, today=local_today(), values=refused.values, errors=refused.errors,
                            unofficial=unofficial, **_labels()), refused.status if refused else 200
 
@@ -276,10 +271,8 @@ def coverage():
     (visit, interview or all) the open visits whose planned day has passed, as the dashboard counts them."""
     from app.common.paging import paginate
 
-    units = _my_units()
     unit = (request.args.get("unit") or "").strip()[:6]
-    if unit:
-        units = [u for u in units if u.code == unit]
+    units = queries.county_units(current_user, unit or None)
     overdue = request.args.get("overdue") if request.args.get("overdue") in ("visit", "interview", "all") else ""
     late = None
     if overdue:

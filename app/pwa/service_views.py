@@ -6,7 +6,7 @@ import hashlib
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.auth import policy
 from app.auth.policy import requires
@@ -41,8 +41,7 @@ def _city_manager():
 @bp.route("/service")
 @requires("service.read")
 def service_runs():
-    stmt = policy.scope(current_user, "service.read", select(ServiceRun), ServiceRun)
-    p = paginate(stmt.order_by(ServiceRun.cycle.desc(), ServiceRun.id.desc()), per_page=PER_PAGE)
+    p = paginate(runs.list_query(current_user), per_page=PER_PAGE)
     return render_template("service/runs.html", p=p, cycles=runs.cycles_open(), may_manage=_city_manager(),
                            may_import=current_user.role == "mkt_supervisor",
                            may_hardship=current_user.role == "mkt_supervisor", **_labels())
@@ -63,33 +62,16 @@ def service_run_start():
     return redirect(url_for("pwa.job_page", job_id=job.id))
 
 
-def _rows_query(run, args):
-    stmt = policy.scope(current_user, "service.read", select(ServiceRow, Retailer).join(
-        Retailer, Retailer.id == ServiceRow.retailer_id).where(ServiceRow.run_id == run.id), ServiceRow)
-    if args["grade"]:
-        stmt = stmt.where(ServiceRow.grade == args["grade"])
-    if args["show"] == "suspended":
-        stmt = stmt.where(ServiceRow.suspended.is_(True))
-    elif args["show"] == "changed":
-        stmt = stmt.where(ServiceRow.changed.is_(True))
-    elif args["show"] == "down":
-        stmt = stmt.where(ServiceRow.tier < ServiceRow.base_tier)
-    if args["q"]:
-        like = f"%{args['q']}%"
-        stmt = stmt.where(or_(Retailer.licence_no.like(like), Retailer.shop_name.like(like)))
-    return stmt.order_by(ServiceRow.suspended.desc(), ServiceRow.changed.desc(), Retailer.licence_no)
-
-
 @bp.route("/service/runs/<int:run_id>")
 @requires("service.read")
 def service_run(run_id):
     run = policy.get_or_404(current_user, "service.read", ServiceRun, run_id)
     args = {k: (request.args.get(k) or "").strip()[:64] or None for k in ("grade", "show", "q")}
-    p = paginate(_rows_query(run, args), per_page=PER_PAGE, rows=True)
+    p = paginate(runs.rows_query(current_user, run, args), per_page=PER_PAGE, rows=True)
     deliveries = list(db.session.scalars(select(ServiceDelivery).where(ServiceDelivery.run_id == run.id)
                                          .order_by(ServiceDelivery.id.desc()).limit(20)))
     return render_template("service/run.html", run=run, p=p, args=args, deliveries=deliveries,
-                           may_manage=_city_manager(), may_export=current_user.role == "mkt_supervisor",
+                           may_manage=_city_manager(), may_download=runs.staff_reasons(current_user),
                            grades=("AAA", "AA", "A", "B", "C", "D"), **_labels())
 
 

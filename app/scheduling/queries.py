@@ -217,3 +217,37 @@ def draw_public_dict(d: RandomDraw) -> dict:
         out["verification"] = P.verify_draw(d.seed, d.pool, d.policy_version, d.shares, d.commitment, d.selected,
                                             d.scheme)
     return out
+
+
+def plans_query(user):
+    """The inspection plans the user may read, newest period first (the plan list and its export)."""
+    from app.auth import policy
+    from app.scheduling.models import InspectionPlan
+
+    return (policy.scope(user, "plans.read", select(InspectionPlan), InspectionPlan)
+            .order_by(InspectionPlan.period_start.desc(), InspectionPlan.id.desc()))
+
+
+def plan_visit_counts(plan_ids) -> dict:
+    """Per plan, its visits that are not cancelled."""
+    if not plan_ids:
+        return {}
+    return dict(db.session.execute(select(Visit.plan_id, func.count(Visit.id))
+                                   .where(Visit.plan_id.in_(list(plan_ids)), Visit.status != "cancelled")
+                                   .group_by(Visit.plan_id)).all())
+
+
+def plan_visits_query(plan):
+    """A plan's visits (not cancelled) in the order of its review page: by day, pair, route order."""
+    return (select(Visit).where(Visit.plan_id == plan.id, Visit.status != "cancelled")
+            .order_by(Visit.planned_on, Visit.officer_a_id, Visit.officer_b_id, Visit.route_order, Visit.id))
+
+
+def county_units(user, unit: str | None = None) -> list:
+    """The counties whose coverage the user sees (a county supervisor: their own), optionally one by code."""
+    stmt = select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.code)
+    if user.role == "supervisor" and not user.is_city_level:
+        stmt = stmt.where(OrgUnit.id == user.unit_id)
+    if unit:
+        stmt = stmt.where(OrgUnit.code == unit)
+    return list(db.session.scalars(stmt))

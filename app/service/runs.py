@@ -457,3 +457,43 @@ def confirm_receipt(run: ServiceRun, actor, sha256: str, rows: int | None) -> Se
           actor=actor)
     return delivery
 
+
+
+# ---- the lists of runs and of a run's rows (pages and their Excel exports) -----------------------------
+
+ROW_SHOW = ("suspended", "changed", "down")
+
+
+def list_query(user):
+    """The monthly runs the user may read, newest month first."""
+    from app.auth import policy
+
+    return policy.scope(user, "service.read", select(ServiceRun), ServiceRun).order_by(ServiceRun.cycle.desc(),
+                                                                                         ServiceRun.id.desc())
+
+
+def rows_query(user, run, args: dict):
+    """A run's rows with their retailer, within the user's scope, filtered by ``grade``, ``show``
+    (suspended, changed, down: tier lowered) and ``q`` (licence number or shop name): suspended and
+    changed rows first, then by licence number."""
+    from app.auth import policy
+
+    stmt = policy.scope(user, "service.read", select(ServiceRow, Retailer).join(
+        Retailer, Retailer.id == ServiceRow.retailer_id).where(ServiceRow.run_id == run.id), ServiceRow)
+    if args.get("grade"):
+        stmt = stmt.where(ServiceRow.grade == args["grade"])
+    if args.get("show") == "suspended":
+        stmt = stmt.where(ServiceRow.suspended.is_(True))
+    elif args.get("show") == "changed":
+        stmt = stmt.where(ServiceRow.changed.is_(True))
+    elif args.get("show") == "down":
+        stmt = stmt.where(ServiceRow.tier < ServiceRow.base_tier)
+    if args.get("q"):
+        like = f"%{args['q']}%"
+        stmt = stmt.where(or_(Retailer.licence_no.like(like), Retailer.shop_name.like(like)))
+    return stmt.order_by(ServiceRow.suspended.desc(), ServiceRow.changed.desc(), Retailer.licence_no)
+
+
+def staff_reasons(user) -> bool:
+    """Whether the user sees the reasons marked for staff only (the marketing supervisors)."""
+    return user.role == "mkt_supervisor"

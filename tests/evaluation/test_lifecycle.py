@@ -10,8 +10,8 @@ from app.common.errors import ServiceError
 from app.common.time import to_local
 from app.credit.models import CreditRecord
 from app.evaluation import services
-from app.evaluation.services import objection_days
 from app.evaluation.models import EvaluationRow, EvaluationRun
+from app.evaluation.services import objection_days
 from app.extensions import db
 from tests.conftest import BUREAU_TZ
 from tests.evaluation.world import build_world

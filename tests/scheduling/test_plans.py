@@ -1,5 +1,6 @@
 """Plans in the database: draft with a published commitment, review rules, approval and reveal, day
 lists, grade changes, interviews, completion, missed visits, the public page."""
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -311,14 +312,16 @@ def test_public_page_lists_only_completed_random_checks_masked(county, signed_in
     dues = [v for v in vs if v.kind == "due"]
     assert randoms, "the draw picked no shop"
     # Make shop 0 (named after its operator 王小明) a completed random check.
+    # (The draw is random: it may itself have picked shop 0, then that visit is the one completed.)
     first = county["shops"][0]
-    rv = randoms[0]
+    rv = next((v for v in randoms if v.retailer_id == first.id), randoms[0])
     rv.retailer_id = first.id
     rv.status, rv.outcome, rv.done_on = "done", "rectification", rv.planned_on
+    others = [v for v in randoms if v is not rv]
     d = dues[-1] if dues[-1].retailer_id != first.id else dues[-2]
     d.status, d.outcome, d.done_on = "done", "violation", d.planned_on
-    if len(randoms) > 1:
-        randoms[1].status = "approved"  # not completed: not listed
+    for other in others:
+        other.status = "approved"  # not completed: not listed
     db.session.commit()
     url = f"/public/random-checks?unit={COUNTY}&period=quarter&start={plan.period_start.isoformat()}"
     page = client.get(url, headers=ZH).get_data(as_text=True)
@@ -328,8 +331,8 @@ def test_public_page_lists_only_completed_random_checks_masked(county, signed_in
     assert first.licence_no in page and "王**便利店0" in page and "王小明" not in page
     assert "责令整改" in page
     assert d.retailer.licence_no not in page  # a due visit is not a random check
-    if len(randoms) > 1:
-        assert randoms[1].retailer.licence_no not in page
+    for other in others:
+        assert other.retailer.licence_no not in page
     assert plan.draws[0].seed in page and plan.draws[0].commitment in page
 
 
@@ -396,3 +399,27 @@ def test_policy_versions_and_inspector_availability(county, signed_in, make_user
     assert r.status_code == 200 and r.get_json() == {"user_id": insp.id, "daily_capacity": 4, "days_off": ["2026-12-07"]}
     other = signed_in(make_user("supervisor", OTHER_COUNTY))
     assert other.put(f"/api/inspectors/{insp.id}/availability", json={"daily_capacity": 1}).status_code == 404
+
+
+def test_the_plan_list_pages_through_every_plan(county, signed_in):
+    """A county plans every week: after a year the list is paged (30 a page), newest period first."""
+    from app.org.models import OrgUnit
+    from app.scheduling.models import InspectionPlan
+
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == COUNTY))
+    start = date(2025, 1, 6)
+    for k in range(65):
+        s = start + timedelta(weeks=k)
+        db.session.add(InspectionPlan(unit_id=unit.id, period_kind="week", period_start=s,
+                                      period_end=s + timedelta(days=6), status="discarded",
+                                      policy_version="test", pairs_seed="0" * 64, summary={}))
+    db.session.commit()
+    sup = signed_in(county["supervisor"])
+    pages = [sup.get(f"/plans?page={n}", headers=ZH).get_data(as_text=True) for n in (1, 2, 3, 4)]
+    shown = [re.findall(r"href=\"/plans/(\d+)\"", page) for page in pages]
+    assert [len(ids) for ids in shown] == [30, 30, 5, 0]
+    assert len({i for ids in shown for i in ids}) == 65  # each plan once
+    newest = (start + timedelta(weeks=64)).isoformat()
+    assert newest in pages[0] and newest not in pages[1]
+    assert 'data-testid="pager"' in pages[0] and "1 / 3" in pages[0] and 'rel="next"' in pages[0]
+    assert 'data-testid="pager-beyond"' in pages[3]
