@@ -37,6 +37,9 @@ def register_api(app):
     from app.api import maps
 
     api.register_blueprint(maps.blp)
+    from app.api import dashboard
+
+    api.register_blueprint(dashboard.blp)
     from app.api import lists
 
     api.register_blueprint(lists.blp)

@@ -104,8 +104,9 @@ ACTIONS: dict[str, Rule] = {
     "assessment.read": Rule(frozenset({"supervisor"})),
     "reports.read": Rule(frozenset({"supervisor"})),
     "reports.request": Rule(frozenset({"supervisor"})),
-    # the supervisors' dashboard 监管驾驶舱 (app/dashboard): county figures (city level: all); "refresh now"
-    "dashboard.read": Rule(frozenset({"supervisor"})),
+    # the supervisors' dashboard 监管驾驶舱 (app/dashboard): county figures (city level and admins: all, page
+    # and JSON API, read only); "refresh now": supervisors
+    "dashboard.read": Rule(frozenset({"admin", "supervisor"})),
     "dashboard.refresh": Rule(frozenset({"supervisor"})),
     # customer tiers and supply (app/service): marketers read their county's; marketing supervisors import
     # the ordering figures, run and publish the month, decide suspensions and their objections; the
@@ -480,9 +481,11 @@ _CLAUSES.update({"EarlyWarning": _warning_clause})
 
 
 def _dashboard_figure_clause(user, action):
-    """Dashboard figures of the supervisor's county (city level: all)."""
+    """Dashboard figures of the supervisor's county (city level: all); admins read all."""
     from app.dashboard.models import DashboardFigure
 
+    if user.role == "admin":
+        return true()
     if user.role == "supervisor":
         return true() if user.is_city_level else DashboardFigure.unit_id == user.unit_id
     return false()

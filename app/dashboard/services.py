@@ -98,3 +98,62 @@ def request_refresh(user) -> None:
     audit("dashboard.refresh", "DashboardState", 1,
           before={"refreshed_at": state.refreshed_at if state else None}, after={"requested": True}, actor=user)
     kick_dashboard("manual", always=True)
+
+
+def view_unit(user, code: str | None) -> tuple[list[OrgUnit], str]:
+    """(the counties ``user`` may see, the county code in view or "" for all of them): a county
+    supervisor always sees their county; a city-level user the one asked for, or every county when the
+    code is empty or not one of theirs."""
+    counties = counties_for(user)
+    code = code or ""
+    if not user.is_city_level:
+        code = counties[0].code if counties else ""
+    elif code and code not in {u.code for u in counties}:
+        code = ""
+    return counties, code
+
+
+def summary(figs: Figures) -> dict:
+    """The figures the dashboard page draws, as plain numbers (the JSON API): each card's values, per
+    county where the page splits them. Read from the pre-aggregated rows only."""
+    from app.charts import GRADE_ORDER
+    from app.warnings.models import KINDS
+
+    codes = {u.id: u.code for u in figs.units}
+    q, latest = figs.quarter or "", figs.latest_quarter
+    violation_formats = figs.keys("violation_format", q)
+    return {
+        "refreshed_at": figs.refreshed_at, "as_of": figs.as_of, "stale": figs.stale,
+        "quarter": figs.quarter, "latest_quarter": latest,
+        "counties": [{"code": u.code, "name": u.name} for u in figs.units],
+        "grades": {"quarter": latest,
+                   "total": sum(figs.get("grade", g, None, latest) for g in GRADE_ORDER) if latest else None,
+                   "by_county": [{"unit": u.code,
+                                  "grades": {g: figs.get("grade", g, u.id, latest) for g in GRADE_ORDER}}
+                                 for u in figs.units] if latest else []},
+        "grade_trend": [{"quarter": p, "grades": {g: figs.get("grade", g, None, p) for g in GRADE_ORDER}}
+                        for p in figs.periods("grade")],
+        "movers": {"quarter": latest, "up": figs.get("movers", "up", None, latest) if latest else 0,
+                   "down": figs.get("movers", "down", None, latest) if latest else 0},
+        "suspected_by_age": [{"band": key, "min_days": lo, "max_days": hi, "count": figs.get("suspected_age", key)}
+                             for key, lo, hi in AGE_BANDS],
+        "deadlines": {f"{kind}_{state}": figs.get("deadline", f"{kind}_{state}")
+                      for kind in ("repair", "objection") for state in ("soon", "overdue")},
+        "overdue": [{"unit": codes[u.id], "visit": figs.get("overdue", "visit", u.id),
+                     "interview": figs.get("overdue", "interview", u.id)} for u in figs.units],
+        "coverage": {"quarter": figs.quarter, "planned": figs.get("coverage", "planned", None, q),
+                     "visited": figs.get("coverage", "visited", None, q),
+                     "by_county": [{"unit": u.code, "planned": figs.get("coverage", "planned", u.id, q),
+                                    "visited": figs.get("coverage", "visited", u.id, q)} for u in figs.units]},
+        "violations": {"quarter": figs.quarter,
+                       "total": sum(figs.get("violation_format", k, None, q) for k in violation_formats),
+                       "by_type": sorted(({"indicator": k, "count": figs.get("violation_type", k, None, q)}
+                                          for k in figs.keys("violation_type", q)),
+                                         key=lambda r: (-r["count"], r["indicator"])),
+                       "by_format": sorted(({"format": k, "count": figs.get("violation_format", k, None, q)}
+                                            for k in violation_formats), key=lambda r: (-r["count"], r["format"])),
+                       "by_county": [{"unit": u.code,
+                                      "count": sum(figs.get("violation_format", k, u.id, q) for k in violation_formats)}
+                                     for u in figs.units]},
+        "warnings": {k: figs.get("warnings", k) for k in KINDS},
+    }

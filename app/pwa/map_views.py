@@ -1,7 +1,8 @@
 """The supervisors' map 监管地图 (/map): shops by current grade, clustered, filtered by county (city
 level), grade, business format, red/black list and open early warning, the filters kept in the query
 string; the quarter's confirmed violations as sized circles per grid cell. The page carries the tile
-settings and the county outlines; the shops come from GET /api/map/shops with the same filters."""
+settings and the county outlines; the shops of the view come from GET /api/map/shops with the same
+filters and the view's box (counted per area above the server's limit)."""
 from urllib.parse import urlencode
 
 from flask import render_template, url_for
@@ -30,7 +31,7 @@ def _counties():
 @bp.route("/map")
 @requires("map.read")
 def supervision_map():
-    args, errors = parse_filters(MapQuerySchema())
+    args, errors = parse_filters(MapQuerySchema(exclude=("bbox",)))  # the view sends its own box
     counties = _counties()
     if len(counties) <= 1:
         args.pop("unit", None)  # a county supervisor's map is their county
@@ -46,6 +47,9 @@ def supervision_map():
                  "red": _("Red list"), "black": _("Black list"), "warning": _("Open early warning"),
                  "cell": _("%(n)s confirmed violations this quarter in this area"),
                  "count": _("%(n)s shops shown; %(u)s without a location are not on the map."),
+                 "cells": _("%(n)s shops in this view, counted by area: zoom in or tap a bubble to see single "
+                            "shops; %(u)s without a location are not on the map."),
+                 "cell_shops": _("%(n)s shops"),
                  "heat_note": _("Confirmed violations in %(q)s: %(n)s, in %(c)s areas of about 5 km.")},
     }
     return render_template("map/index.html", args=args, filter_errors=errors, counties=counties,

@@ -1,7 +1,7 @@
 """Licensed cigarette retailers (卷烟零售户) and their operators (经营者)."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.time import utcnow
@@ -39,6 +39,7 @@ class Retailer(db.Model):
             name="business_format",
         ),
         CheckConstraint("status IN ('active', 'suspended', 'cancelled')", name="status"),
+        Index("ix_retailers_lat_lng", "lat", "lng"),  # the map's view box (app/maps)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

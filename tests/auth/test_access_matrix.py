@@ -656,10 +656,12 @@ ENDPOINTS.update({
                              form=request_form)],
 })
 
-# the supervisors' dashboard: county and city supervisors (each sees its own scope); "refresh now"
+# the supervisors' dashboard: county and city supervisors (each sees its own scope) and admins (city-wide)
+# read, page and API; "refresh now": supervisors
+DASH_READ = {"admin": 200, "sup_city": 200, "sup_county": 200, "sup_other": 200}
 ENDPOINTS.update({
-    "pwa.dashboard": [E("GET", lambda w: "/dashboard", pages_need_login({"sup_city": 200, "sup_county": 200,
-                                                                         "sup_other": 200}))],
+    "pwa.dashboard": [E("GET", lambda w: "/dashboard", pages_need_login(DASH_READ))],
+    "dashboard.get_dashboard": [E("GET", lambda w: "/api/dashboard", api_need_login(DASH_READ))],
     "pwa.dashboard_refresh": [E("POST", lambda w: "/dashboard/refresh",
                                 pages_need_login({"sup_city": 302, "sup_county": 302, "sup_other": 302}),
                                 form={"unit": ""})],

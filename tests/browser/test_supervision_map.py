@@ -1,7 +1,8 @@
 """A county supervisor on a 390 px phone opens the supervision map (no tile server: a plain background
 with the county outline, the scale and the markers), sees clusters, filters by grade D (kept in the
-query string), opens a marker's popup and follows its link to the retailer's page. Another county's
-shops never appear. Screenshots under tests/artifacts/."""
+query string), opens a marker's popup and follows its link to the retailer's page. With the server's
+limit lowered, the same view comes as counted bubbles, and tapping them zooms in until single shops come.
+Another county's shops never appear. Screenshots under tests/artifacts/."""
 import pytest
 
 from app.extensions import db
@@ -78,4 +79,30 @@ def test_a_county_supervisor_filters_the_map_and_opens_a_shop(app, live_server, 
     click_and_wait(page, "[data-testid=map-popup-link]")
     assert page.url.endswith(f"/retailers/{d_shops[name].id}")
     assert name in page.content()
+    assert not refused, refused
+
+    # above the server's limit the view comes counted per area: bubbles; tapping one zooms in until the
+    # view holds few enough shops to come one by one
+    app.config["MAP_SHOP_LIMIT"] = 10
+    try:
+        page.goto(live_server + "/map")
+        page.wait_for_function("() => document.querySelector('#supervision-map').dataset.mode === 'cells'")
+        assert page.get_attribute("#supervision-map", "data-ready") == "36"
+        assert page.locator(".map-cell").count() >= 1 and page.locator(".map-pin").count() == 0
+        assert sum(int(t) for t in page.locator(".map-cell span").all_inner_texts()) == 36  # never the other county
+        assert "36" in page.inner_text("[data-testid=map-count]")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "cells")
+        for _ in range(10):
+            if page.get_attribute("#supervision-map", "data-mode") == "shops":
+                break
+            page.locator(".map-cell").first.dispatch_event("click")  # bubbles may overlap: the first
+            page.wait_for_timeout(900)
+        assert page.get_attribute("#supervision-map", "data-mode") == "shops"
+        assert int(page.get_attribute("#supervision-map", "data-ready")) <= 10
+        assert page.locator(".map-cell").count() == 0
+        assert page.locator(".map-pin").count() + page.locator(".marker-cluster").count() >= 1
+        shot(page, "zoomed-in")
+    finally:
+        app.config.pop("MAP_SHOP_LIMIT", None)
     assert not refused, refused
