@@ -1,6 +1,9 @@
 """The dashboard's figures as JSON (GET /api/dashboard): the same numbers as the page, for the user's
 scope (county supervisor, city supervisor, admin: city-wide, read only); retailers and inspectors are
 refused; the GET writes nothing."""
+import re
+from html import unescape
+
 from sqlalchemy import event
 
 from app.extensions import db
@@ -68,6 +71,24 @@ def test_a_city_supervisor_and_an_admin_get_every_county_or_one(world, signed_in
     assert 'data-testid="dashboard-refresh"' not in html
     assert 'data-testid="nav-dashboard"' in s.get("/").get_data(as_text=True)
     assert s.post("/dashboard/refresh", data={"unit": ""}).status_code == 403
+
+
+def test_every_link_on_the_dashboard_opens_for_whoever_reads_it(world, signed_in, make_user):  # noqa: F811
+    """Each number links to the list behind it only where the reader may open that list: the admin's
+    dashboard has no link into the supervisors' inbox of repairs and objections."""
+    run_jobs("dashboard.refresh")
+    admin = make_user("admin", username="admin_links")
+    seen = {}
+    for user in (world.city, admin):
+        s = signed_in(user)
+        html = s.get("/dashboard").get_data(as_text=True)
+        links = {unescape(h) for h in re.findall(r'<a href="(/[^"]+)"', html.split('data-testid="dashboard-head"', 1)[1])}
+        assert links
+        for link in sorted(links):
+            assert s.get(link).status_code == 200, (user.role, link)
+        seen[user.role] = links
+    assert any(link.startswith("/supervise/inbox") for link in seen["supervisor"])
+    assert not any(link.startswith("/supervise/inbox") for link in seen["admin"])
 
 
 def test_retailers_and_inspectors_are_refused(world, signed_in, make_user, make_retailer, client):  # noqa: F811
