@@ -32,6 +32,7 @@ from app.common.time import local_today, to_local, utcnow
 from app.exports.registry import ExportSpec, get
 from app.extensions import db
 from app.pwa.filters import load_filters
+from app.storage import pending
 
 KIND = "export.xlsx"
 CHUNK = 500  # rows fetched and formatted at a time
@@ -258,7 +259,8 @@ def purge_expired(now: datetime | None = None) -> dict:
             continue
         path = os.path.realpath(os.path.join(root, result.get("file", "")))
         if result.get("file") and path.startswith(root + os.sep):
-            _remove(path)
+            pending.remove_on_commit(path)  # gone once the jobs are marked expired, kept if that fails
+            pending.remove_on_commit(path + ".part")
         result.pop("file", None)
         result["expired"] = True
         result["expired_at"] = now.isoformat(timespec="seconds")

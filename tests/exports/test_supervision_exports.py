@@ -259,6 +259,9 @@ def test_old_export_files_are_purged_and_answer_410(make_retailer, make_user, si
     assert app.config["EXPORT_RETENTION_DAYS"] == 7
 
     clock(date(2026, 11, 8), hour=12)  # the old one is 7 days and 2 hours old; the recent one 2 days
+    assert work.purge_exports()["expired"] == 1
+    db.session.rollback()  # the purge's transaction fails: the file stays, with its job
+    assert os.path.exists(old_path) and "file" in db.session.get(Job, old.id).result
     assert work.purge_exports() == {"expired": 1, "retention_days": 7}
     db.session.commit()
     sup = signed_in(user)
