@@ -19,7 +19,7 @@ def submit(page, locator):
 
 
 def test_supervisor_publishes_and_the_public_sees_it_after_the_window(app, live_server, page, units, make_user,
-                                                                    shot, monkeypatch):
+                                                                    shot, clock):
     from scoring import available_catalogues
 
     from app.evaluation import services
@@ -27,6 +27,7 @@ def test_supervisor_publishes_and_the_public_sees_it_after_the_window(app, live_
     from app.retailers.models import Retailer
     from tests.evaluation.world import build_world
 
+    clock(dt.date(2026, 12, 5))  # the quarters offered are those before today: 2026Q2 is one of them
     build_world(random.Random(3), units, catalogues=available_catalogues(), n_operators=40, n_records=500,
                 first=dt.date(2025, 6, 1), last=dt.date(2026, 11, 20))
     admin = make_user("admin")
@@ -72,7 +73,7 @@ def test_supervisor_publishes_and_the_public_sees_it_after_the_window(app, live_
     assert anon.locator("[data-grade]").count() == 1  # the Q1 grade: Q2 is still in its objection window
     assert anon.locator("[data-grade]").get_attribute("data-grade") == \
         db.session.query(EvaluationRow).filter_by(run_id=previous.id, retailer_id=retailer.id).one().grade
-    monkeypatch.setattr(services, "local_today", lambda: run.objection_closes_on)
+    clock(run.objection_closes_on)
     anon.reload()
     assert anon.locator("[data-grade]").get_attribute("data-grade") == row.grade
     assert retailer.operator_name not in anon.content()
