@@ -154,7 +154,7 @@ def test_supersede_needs_a_reason_and_replaces_the_published_run_only_when_publi
     assert services.published_run("2026Q1").id == new.id
 
 
-def test_the_public_sees_a_grade_only_after_the_objection_window(world, admin, client, monkeypatch):
+def test_the_public_sees_a_grade_only_after_the_objection_window(world, admin, client, clock):
     from app.retailers.models import Retailer
 
     run = publish("2026Q2", admin)
@@ -166,12 +166,12 @@ def test_the_public_sees_a_grade_only_after_the_objection_window(world, admin, c
     seen = services.public_grade(retailer, today=closes)
     assert seen.grade == grades_of(run)[retailer_id] and seen.quarter == "2026Q2"
 
-    monkeypatch.setattr(services, "local_today", lambda: closes - dt.timedelta(days=1))
+    clock(closes - dt.timedelta(days=1))
     before = client.get(f"/api/public/grades?q={retailer.licence_no}").get_json()
     assert before[0]["licence_no"] == retailer.licence_no and before[0]["grade"] is None
     page = client.get(f"/grades?q={retailer.licence_no}").get_data(as_text=True)
     assert retailer.shop_name in page and "data-grade=" not in page
-    monkeypatch.setattr(services, "local_today", lambda: closes)
+    clock(closes)
     after = client.get(f"/api/public/grades?q={retailer.licence_no}").get_json()
     assert after[0]["grade"] == seen.grade and after[0]["quarter"] == "2026Q2"
     assert after[0]["operator_name"].endswith("*") and "王小明" not in str(after)
