@@ -280,9 +280,14 @@
       else box.removeAttribute("aria-busy");
     }
 
+    // While a shop's popup is open the view is not redrawn: the map pans to show the popup, and
+    // redrawing the markers then would close it under the user's finger. Closing it catches up.
+    var popupOpen = false;
+    map.on("popupopen", function () { popupOpen = true; });
+    map.on("popupclose", function () { popupOpen = false; load(false); });
     map.on("moveend", function () {
       if (timer) clearTimeout(timer);
-      timer = setTimeout(function () { timer = null; load(false); }, 250);
+      timer = setTimeout(function () { timer = null; if (!popupOpen) load(false); }, 250);
     });
     load(firstFit);
   }
