@@ -138,6 +138,9 @@ class Config:
 
     PAGE_SIZE_DEFAULT = 20
     PAGE_SIZE_MAX = 200
+    # Lists that grow without end (inspections) count their total up to this many rows and then say
+    # "more than N": the count stays as cheap in the tenth year as in the first.
+    LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", "10000"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)))
 
     # Service-worker cache version: by default a digest of app/static, so a changed file invalidates

@@ -111,7 +111,7 @@ def _inspection_rows(items, parent):
     for i in items:
         yield [i.occurred_on, i.retailer.licence_no, i.retailer.shop_name, i.unit.name, L("outcome", i.outcome),
                L("geofence", i.geofence), round(i.distance_m) if i.distance_m is not None else None,
-               len(i.violations), i.inspector.display_name,
+               i.violation_count, i.inspector.display_name,
                i.second_officer.display_name if i.second_officer else None]
 
 

@@ -1,7 +1,6 @@
 """Human labels of the inspection codes, in the user's language (pages and the PDF)."""
-from flask_babel import gettext as _
-
 from app.common.validation import N_
+from app.i18n import fast_gettext as _
 
 OUTCOMES = {"inspected": N_("Inspected"), "closed": N_("Shop closed"), "not_found": N_("Not found at the address"),
             "moved": N_("Moved away"), "not_trading": N_("Not trading")}

@@ -37,7 +37,9 @@ class Inspection(db.Model):
         CheckConstraint(_in("geofence", GEOFENCE), name="geofence"),
         CheckConstraint(_in("signature_status", SIGNATURE_STATUSES), name="signature_status"),
         Index("ix_inspections_retailer_occurred", "retailer_id", "occurred_on"),
-        Index("ix_inspections_unit_occurred", "unit_id", "occurred_on"),
+        # lists are newest first (date, then id): read in that order from the index, not sorted
+        Index("ix_inspections_unit_occurred", "unit_id", "occurred_on", "id"),
+        Index("ix_inspections_occurred", "occurred_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

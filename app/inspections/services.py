@@ -536,14 +536,16 @@ def list_query(user, args: dict):
         stmt = stmt.where(Inspection.retailer_id.in_(select(Retailer.id).where(
             Retailer.business_format == args["business_format"])))
     # A list shows each inspection's shop, officers and number of violations: loaded with the page in
-    # one SELECT (the count as a correlated subquery), not per row.
+    # one SELECT (the count as a correlated subquery), not per row; of the shop and the officers only
+    # the names the lists show.
     from sqlalchemy.orm import aliased, joinedload, with_expression
 
     violation_count = (select(func.count()).where(InspectionViolation.inspection_id == Inspection.id)
                        .correlate(Inspection).scalar_subquery())
     second = aliased(User)
-    return stmt.options(joinedload(Inspection.retailer), joinedload(Inspection.inspector),
-                        joinedload(Inspection.second_officer.of_type(second)),
+    return stmt.options(joinedload(Inspection.retailer).load_only(Retailer.shop_name, Retailer.licence_no),
+                        joinedload(Inspection.inspector).load_only(User.display_name),
+                        joinedload(Inspection.second_officer.of_type(second)).load_only(second.display_name),
                         with_expression(Inspection.violation_count, violation_count)).order_by(
         Inspection.occurred_on.desc(), Inspection.id.desc())
 

@@ -1,6 +1,6 @@
 """Field inspection pages: the inspector's offline app (/inspect), the list and summary of recorded
 inspections, and the record as PDF. The data itself goes through the JSON API (app/api/inspections.py)."""
-from flask import make_response, render_template
+from flask import current_app, make_response, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -37,7 +37,7 @@ def inspection_list():
         if not args.get(flag):
             args.pop(flag, None)
     stmt = services.list_query(current_user, args)
-    p = paginate(stmt, per_page=30)
+    p = paginate(stmt, per_page=30, count_cap=current_app.config["LIST_COUNT_CAP"])
     rows, total = p.items, p.total
     return render_template("inspections/list.html", rows=rows, total=total, p=p, args=args,
                            errors=errors, outcomes=OUTCOMES, L=inspection_label, officers=_officers_in_scope(),
@@ -46,9 +46,12 @@ def inspection_list():
 
 def _officers_in_scope():
     """The inspectors whose inspections the user may read, for the officer filter."""
+    from sqlalchemy.orm import load_only
+
     from app.auth.models import User
 
-    stmt = select(User).where(User.role == "inspector").order_by(User.unit_id, User.display_name, User.id)
+    stmt = (select(User).options(load_only(User.id, User.display_name, User.unit_id))
+            .where(User.role == "inspector").order_by(User.unit_id, User.display_name, User.id))
     if not current_user.is_city_level:
         stmt = stmt.where(User.unit_id == current_user.unit_id)
     return list(db.session.scalars(stmt))

@@ -70,3 +70,26 @@ def test_page_size_is_capped_at_page_size_max(app, accounts, signed_in):
 
     with app.test_request_context("/?page=1"):
         assert paginate(select(User).order_by(User.id), per_page=cap * 10).per_page == cap
+
+
+def test_a_capped_count_says_more_than_and_keeps_paging(app, accounts):
+    """count_cap: the total is counted up to the cap (and always past the page asked for); beyond it the
+    page knows there is more, and the last page is exact."""
+    from sqlalchemy import select
+
+    from app.common.paging import paginate
+
+    stmt = select(User).order_by(User.id)  # 31 accounts
+    with app.test_request_context("/"):
+        first = paginate(stmt, per_page=10, page=1, count_cap=15)
+        assert (first.total, first.capped, first.pages, first.has_next) == (15, True, 2, True)
+        assert len(first.items) == 10
+        second = paginate(stmt, per_page=10, page=2, count_cap=15)  # the cap is below the page's end
+        assert (second.total, second.capped, second.pages, second.has_next) == (20, True, 2, True)
+        last = paginate(stmt, per_page=10, page=4, count_cap=15)
+        assert (last.total, last.capped, last.pages, last.has_next) == (31, False, 4, False)
+        assert len(last.items) == 1
+        whole = paginate(stmt, per_page=10, page=1, count_cap=100)
+        assert (whole.total, whole.capped, whole.pages) == (31, False, 4)
+        filtered = paginate(stmt.where(User.role == "admin"), per_page=10, page=1, count_cap=15)
+        assert (filtered.total, filtered.capped, filtered.has_next) == (1, False, False)
