@@ -120,11 +120,18 @@ def _rollback():
 
 
 def _commit():
+    # A page read (GET: it writes nothing but the session's last-seen time) is already rendered: its
+    # loaded objects are not read again, so the commit does not expire them (a list page holds a
+    # hundred; expiring them is work for nothing).
+    session = db.session()
+    session.expire_on_commit = request.method not in ("GET", "HEAD")
     try:
-        db.session.commit()
+        session.commit()
     except BaseException:
         _rollback()
         raise
+    finally:
+        session.expire_on_commit = True
 
 
 def _finish(rv):

@@ -45,16 +45,17 @@ def inspection_list():
 
 
 def _officers_in_scope():
-    """The inspectors whose inspections the user may read, for the officer filter."""
-    from sqlalchemy.orm import load_only
-
+    """The inspectors whose inspections the user may read, for the officer filter: (id, display_name,
+    unit_name) rows."""
     from app.auth.models import User
+    from app.org.models import OrgUnit
 
-    stmt = (select(User).options(load_only(User.id, User.display_name, User.unit_id))
+    stmt = (select(User.id, User.display_name, OrgUnit.name.label("unit_name"))
+            .outerjoin(OrgUnit, OrgUnit.id == User.unit_id)
             .where(User.role == "inspector").order_by(User.unit_id, User.display_name, User.id))
     if not current_user.is_city_level:
         stmt = stmt.where(User.unit_id == current_user.unit_id)
-    return list(db.session.scalars(stmt))
+    return db.session.execute(stmt).all()
 
 
 @bp.route("/inspections/<int:inspection_id>")
