@@ -18,6 +18,7 @@ through the outbox), timed end to end (target <= 60 s).
 import argparse
 import http.client
 import json
+import logging
 import os
 import runpy
 import secrets
@@ -281,6 +282,7 @@ def worker_bench(env, n_events):
     from app.scheduling.models import Visit
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=_sa_url(env["DATABASE_URL"]), JOBS_KICK=False)
+    logging.getLogger("app.sms").setLevel(logging.WARNING)  # not one log line per SMS sent
     with app.app_context():
         today = local_today()
         grades = db.session.execute(select(RetailerGrade.retailer_id, RetailerGrade.grade, RetailerGrade.score)
