@@ -5,6 +5,7 @@ Screenshots are kept under tests/artifacts/ as test artefacts."""
 import os
 import shutil
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -95,6 +96,27 @@ def click_and_wait(page, selector):
     with page.expect_navigation():
         page.click(selector)
     page.wait_for_load_state("networkidle")
+
+
+SW_STATE = """async () => {
+  const reg = await navigator.serviceWorker.getRegistration();
+  return {controlled: navigator.serviceWorker.controller !== null,
+          workers: reg ? [reg.installing, reg.waiting, reg.active].map((w) => w && w.state) : null};
+}"""
+
+
+def wait_until_controlled(page, timeout=15):
+    """Wait until the service worker controls the page. Polled from the test (``page.evaluate``), not
+    by the page's animation frames or timers, which under `make test-dates` run on Playwright's fake
+    clock; a timeout names the registration's workers and their states."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = page.evaluate(SW_STATE)
+        if state["controlled"]:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the service worker did not control the page within {timeout} s: {state}")
+        time.sleep(0.1)
 
 
 def sign_in(page, base, username, password):

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.auth.test_access_matrix import ENDPOINTS, _world
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until_controlled
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -79,5 +79,5 @@ def test_every_page_of_every_role_passes_the_csp(app, live_server, browser, make
 def test_the_service_worker_registers_under_the_policy(app, live_server, page, make_user):
     user = make_user("inspector")
     sign_in(page, live_server, user.username, PASSWORD)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until_controlled(page, timeout=15)
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")

@@ -19,7 +19,7 @@ from app.inspections.models import Inspection
 from app.scheduling.models import Visit
 from tests.browser.test_inspection_offline import (  # noqa: F401 - fixtures used by name
     HERE, JS_ERRORS, _fill_form, no_script_errors, uploads)
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until_controlled
 from tests.conftest import BUREAU_TZ, COUNTY, PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -64,7 +64,7 @@ def test_a_day_from_the_day_list(app, live_server, page, make_user, make_retaile
     page.context.grant_permissions(["geolocation"], origin=live_server)
     page.context.set_geolocation(HERE)
     sign_in(page, live_server, inspector.username, PASSWORD)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until_controlled(page, timeout=15)
 
     # Home: today's count and the first stops, in route order.
     page.goto(live_server + "/")

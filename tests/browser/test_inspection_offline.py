@@ -16,7 +16,7 @@ from app.auth.models import UserSession
 from app.credit.models import CreditRecord
 from app.extensions import db
 from app.inspections.models import Inspection, InspectionFile
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until_controlled
 from tests.conftest import COUNTY, PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -86,7 +86,7 @@ def _setup(page, live_server, make_user, make_retailer):
     context.set_geolocation(HERE)
     sign_in(page, live_server, inspector.username, PASSWORD)
     # Let the service worker take control, then open the field app through it (so it is kept).
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until_controlled(page, timeout=15)
     page.goto(live_server + "/inspect")
     page.wait_for_selector("#inspect-app[data-ready='1']", timeout=15000)
     return shop, inspector, second

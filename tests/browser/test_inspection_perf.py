@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from app.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until_controlled
 from tests.conftest import COUNTY, PASSWORD
 from tests.inspections.bulk import make_county_shops
 
@@ -61,7 +61,7 @@ def _run(app, live_server, page, make_user, make_retailer, tmp_path):
     # 1. The shell: the inspector's first page (home), then the field app, on a cold browser.
     sign_in(page, live_server, inspector.username, PASSWORD)
     home = _sizes(page, _loaded_urls(page), live_server)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until_controlled(page, timeout=15)
     precached = page.evaluate("""async () => {
         const keys = await caches.keys();
         const shell = await caches.open(keys.find(k => k.startsWith('shell-')));

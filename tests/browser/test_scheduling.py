@@ -3,7 +3,7 @@ sees the visits in the day list, also offline."""
 import pytest
 
 from app.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until_controlled
 from tests.conftest import COUNTY, PASSWORD
 from tests.scheduling.conftest import PINNED_DAY, next_month_start, set_grade
 
@@ -125,7 +125,7 @@ def test_supervisor_adjusts_and_approves_then_inspector_sees_the_day_offline(
         assert shop in phone.locator("[data-testid=day-list]").inner_text()
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         shot(phone, "day-list")
-        phone.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10000)
+        wait_until_controlled(phone, timeout=10)
         phone.reload()
         phone.wait_for_load_state("networkidle")
         context.set_offline(True)

@@ -1,7 +1,7 @@
 """Sign in on a phone-sized screen, Chinese by default, switch to English, and the shell offline."""
 import pytest
 
-from tests.browser.conftest import click_and_wait, sign_in
+from tests.browser.conftest import click_and_wait, sign_in, wait_until_controlled
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def test_inspector_signs_in_sees_chinese_switches_to_english_and_works_offline(
     # The service worker takes control; then the app shell loads again with the network cut.
     page.goto(live_server + "/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10000)
+    wait_until_controlled(page, timeout=10)
     page.reload()
     page.wait_for_load_state("networkidle")
     page.context.set_offline(True)
