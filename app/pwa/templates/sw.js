@@ -31,6 +31,12 @@ self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "clear-pages") {
     event.waitUntil(caches.delete(PAGES_CACHE));
   }
+  // A page whose navigation was under way while this worker activated missed the claim above (it
+  // was not a client yet) and would stay uncontrolled, i.e. not work offline, until the next
+  // navigation: it asks to be claimed once it exists.
+  if (event.data && event.data.type === "claim") {
+    event.waitUntil(self.clients.claim());
+  }
 });
 
 function isPage(request) {

@@ -63,6 +63,10 @@
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", () => {
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+      // Loaded while the worker was activating: not claimed with the other pages, so ask for it.
+      navigator.serviceWorker.ready.then((reg) => {
+        if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage({ type: "claim" });
+      });
     });
   }
 })();
