@@ -2,11 +2,14 @@
 (created here and dropped at the end), driven by concurrent clients. In one run:
 
 - the bare JSON endpoint /api/health (the floor: the same app, one SELECT 1);
+- GET /api/me, signed in (what a signed-in request costs before it does anything);
 - the inspection submission POST /api/inspections (an inspector's routine check: all items pass);
 - a supervisor's list page GET /inspections (the county's inspections, paginated).
 
-Printed: requests per second and p95 latency of each, the submission's rate as a share of the bare
-endpoint's (target >= 30 %), the list page's p95 at 20 clients (target <= 300 ms), and the machine load.
+Printed: requests per second, p50 and p95 latency of each and the CPU milliseconds a request costs in
+the app (gunicorn's processes) and in PostgreSQL; the submission's rate as a share of the bare
+endpoint's (target >= 30 %) with the CPU budget that share allows, the list page's p95 at 20 clients
+(target <= 300 ms), and the machine load.
 
 Then the worker bench: 10,000 grade changes (a quarter's worth) written as events, consumed by the
 background jobs exactly as the worker runs them (scheduling re-plan, notices in bulk, SMS delivery
@@ -16,6 +19,7 @@ through the outbox), timed end to end (target <= 60 s).
                                          [--keep | --database NAME]
 """
 import argparse
+import glob
 import http.client
 import json
 import logging
@@ -76,12 +80,41 @@ class Client:
         self.csrf = json.loads(data)["csrf_token"]
 
 
-def load(port, clients, seconds, make_request, warmup=1.0):
-    """`clients` threads issue requests for `seconds`; returns (rps, p95 ms, p50 ms, errors)."""
+def cpu_seconds(gunicorn_pid):
+    """CPU seconds used so far by the app (gunicorn's master and workers) and by PostgreSQL's processes
+    (the server's, whoever they serve: the bench is the machine's only client when it runs alone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    app = database = 0.0
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                text = f.read()
+        except OSError:  # the process ended meanwhile
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()  # fields[1] ppid, [11] utime, [12] stime (ticks)
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if gunicorn_pid in (int(stat.split("/")[2]), int(fields[1])):
+            app += seconds
+        elif name.startswith("postgres"):
+            database += seconds
+    return app, database
+
+
+def load(port, clients, seconds, make_request, warmup=1.0, cpu=None):
+    """`clients` threads issue requests for `seconds`; returns (rps, p95 ms, p50 ms, errors, cpu ms) where
+    cpu ms is (app, database) CPU milliseconds per request over the measured seconds when `cpu` (a
+    function returning the CPU seconds used so far, as cpu_seconds) is given."""
     latencies, errors = [], []
     stop = time.monotonic() + warmup + seconds
     start_measure = time.monotonic() + warmup
     lock = threading.Lock()
+    samples = []
+
+    def sample():  # CPU used at the start and at the end of the measured seconds
+        for at in (start_measure, stop):
+            time.sleep(max(0.0, at - time.monotonic()))
+            samples.append(cpu())
 
     def run(k):
         while True:
@@ -101,6 +134,8 @@ def load(port, clients, seconds, make_request, warmup=1.0):
                         errors.append(status)
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    if cpu is not None:
+        threads.append(threading.Thread(target=sample))
     for t in threads:
         t.start()
     for t in threads:
@@ -108,7 +143,10 @@ def load(port, clients, seconds, make_request, warmup=1.0):
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
     p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
-    return len(latencies) / seconds, p95, p50, errors
+    per_request = None
+    if len(samples) == 2 and latencies:
+        per_request = tuple((b - a) * 1000 / len(latencies) for a, b in zip(*samples, strict=True))
+    return len(latencies) / seconds, p95, p50, errors, per_request
 
 
 def main():
@@ -185,19 +223,25 @@ def main():
         def list_page(k):
             return supervisors[k].request("GET", "/inspections")[0]
 
+        def me(k):
+            return inspectors[k].request("GET", "/api/me")[0]
+
         load_before = os.getloadavg()
         results = {}
-        for label, fn in (("bare /api/health", health), ("submit POST /api/inspections", submit),
+        for label, fn in (("bare /api/health", health), ("signed in GET /api/me", me),
+                          ("submit POST /api/inspections", submit),
                           ("list GET /inspections (supervisor)", list_page)):
-            results[label] = load(port, args.clients, args.seconds, fn)
+            results[label] = load(port, args.clients, args.seconds, fn, cpu=lambda: cpu_seconds(gunicorn.pid))
         load_after = os.getloadavg()
         conf = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
         print(f"\ngunicorn 2 workers ({conf['worker_class']}, {conf['threads']} threads each), PostgreSQL, "
               f"{args.clients} concurrent clients, {args.seconds:.0f} s each; "
               f"{os.cpu_count()} cores; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
-        print(f"{'endpoint':<38}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
-        for label, (rps, p95, p50, errors) in results.items():
-            print(f"{label:<38}{rps:>9.1f}{p50:>9.1f}{p95:>9.1f}{len(errors):>8}")
+        print(f"{'endpoint':<38}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}"
+              f"{'CPU ms/request: app':>22}{'database':>10}")
+        for label, (rps, p95, p50, errors, cpu) in results.items():
+            app_ms, db_ms = cpu or (float("nan"), float("nan"))
+            print(f"{label:<38}{rps:>9.1f}{p50:>9.1f}{p95:>9.1f}{len(errors):>8}{app_ms:>22.2f}{db_ms:>10.2f}")
             if errors:
                 print(f"    first errors: {errors[:5]}")
         bare_rps = results["bare /api/health"][0]
@@ -205,6 +249,13 @@ def main():
         list_p95 = results["list GET /inspections (supervisor)"][1]
         share = sub_rps / bare_rps if bare_rps else 0
         print(f"\nsubmission rate / bare rate = {share:.1%}  (target >= 30 %: {'MET' if share >= 0.30 else 'MISSED'})")
+        bare_cpu, sub_cpu = results["bare /api/health"][4], results["submit POST /api/inspections"][4]
+        if bare_cpu and sub_cpu:
+            # The two cores are shared by the app, PostgreSQL and this load generator, so the rates are in
+            # the ratio of the CPU each request costs: this is where a submission's budget goes.
+            print(f"CPU per request (app + database): bare {sum(bare_cpu):.2f} ms, submission {sum(sub_cpu):.2f} ms "
+                  f"(app {sub_cpu[0]:.2f}, database {sub_cpu[1]:.2f}); 30 % of the bare rate allows about "
+                  f"{sum(bare_cpu) / 0.30:.1f} ms")
         print(f"list page p95 = {list_p95:.0f} ms at {args.clients} clients  "
               f"(target <= 300 ms: {'MET' if list_p95 <= 300 else 'MISSED'})")
     finally:

@@ -166,7 +166,7 @@ def main():
         print(f"\ngunicorn 2 workers, PostgreSQL, {args.clients} concurrent clients, {args.seconds:.0f} s each; "
               f"load average {load_before[0]:.1f} -> {load_after[0]:.1f} (2 cores, shared)")
         print(f"{'endpoint':<38}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
-        for label, (rps, p95, p50, errors) in results:
+        for label, (rps, p95, p50, errors, _cpu) in results:
             print(f"{label:<38}{rps:>9.1f}{p50:>9.1f}{p95:>9.1f}{len(errors):>8}")
             if errors:
                 print(f"    first errors: {errors[:5]}")

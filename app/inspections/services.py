@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from flask import abort, current_app
 from flask_babel import gettext as _
 from geopy.distance import geodesic
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.services import record
 from app.auth import policy
@@ -204,10 +205,10 @@ def submit(data: dict, *, content_hash: str, actor) -> tuple[Inspection, bool]:
 
     # -- violations against the catalogue in force on the day
     catalogue = None
-    try:
-        catalogue = checklist.catalogue_on(occurred_on)
-    except LookupError:
-        if data["violations"]:
+    if data["violations"]:
+        try:
+            catalogue = checklist.catalogue_on(occurred_on)
+        except LookupError:
             err.add("violations", _("No indicator catalogue is in force on %(day)s.", day=occurred_on.isoformat()))
     allowed = {i.code: i for i in checklist.field_indicators(catalogue)} if catalogue else {}
     for i, v in enumerate(data["violations"]):
@@ -309,11 +310,16 @@ def submit(data: dict, *, content_hash: str, actor) -> tuple[Inspection, bool]:
     db.session.flush()  # a concurrent replay of the same UUID fails here (unique client_uuid)
 
     checks = []
-    for pos, c in enumerate(data["checks"]):
-        item = configured[c["code"]]
-        checks.append(InspectionCheck(position=pos, item_code=c["code"], label=item.get("label_zh") or item["label"],
-                                      result=c["result"], note=c["note"].strip(), files=[]))
-    inspection.checks.extend(checks)
+    if data["checks"]:
+        checks = sorted(db.session.scalars(insert(InspectionCheck).returning(InspectionCheck), [
+            {"inspection_id": inspection.id, "position": pos, "item_code": c["code"],
+             "label": configured[c["code"]].get("label_zh") or configured[c["code"]]["label"],
+             "result": c["result"], "note": c["note"].strip()} for pos, c in enumerate(data["checks"])]),
+            key=lambda check: check.position)
+        for check in checks:
+            set_committed_value(check, "files", [])
+            set_committed_value(check, "inspection", inspection)
+    set_committed_value(inspection, "checks", checks)
     violations = []
     for pos, v in enumerate(data["violations"]):
         indicator = allowed[v["indicator"]]

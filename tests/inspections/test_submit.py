@@ -177,3 +177,49 @@ def test_signing_in_again_keeps_nothing_server_side_lost(app, field, signed_in):
     fresh = signed_in(field.inspector)
     assert fresh.post("/api/inspections", json=body).status_code == 201
     assert fresh.post("/api/inspections", json=body).status_code == 200
+
+
+def test_a_checklist_photo_stays_with_its_item(app, field):
+    cap = new_id()
+    photo, r = upload(field.session, cap, data=jpeg(color=(200, 200, 10)))
+    assert r.status_code == 201, r.get_json()
+    body = capture(field.shop, field.second, uuid=cap, check_photos=[photo])
+    first = field.session.post("/api/inspections", json=body)
+    assert first.status_code == 201, first.get_json()
+    out = first.get_json()
+    assert [len(c["photos"]) for c in out["checks"]] == [1] + [0] * (len(out["checks"]) - 1)
+    assert out["photos"] == []  # the photo belongs to the item, not to the inspection in general
+    inspection = db.session.get(Inspection, out["id"])
+    (attached,) = inspection.files
+    assert attached.check is inspection.checks[0] and attached.check.item_code == body["checks"][0]["code"]
+    assert attached.file.client_uuid == photo
+    # the stored inspection answers the same (a replay reads it back from the database)
+    again = field.session.post("/api/inspections", json=body)
+    assert again.status_code == 200 and again.get_json()["checks"] == out["checks"]
+
+
+def test_a_routine_capture_is_written_in_one_statement_per_table(app, field):
+    """The checklist's rows go in one INSERT, not one per item, and no catalogue is read without a
+    violation: a regression here multiplies the cost of every capture of the day."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()[:3]))
+
+    body = capture(field.shop, field.second)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = field.session.post("/api/inspections", json=body)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.get_json()
+    inserts = sorted(s for s in statements if s.startswith("INSERT"))
+    assert inserts == ["INSERT INTO audit_entries", "INSERT INTO inspection_checks", "INSERT INTO inspections"]
+    assert not [s for s in statements if "catalogue_versions" in s]
+    out = response.get_json()
+    assert [c["code"] for c in out["checks"]] == [c["code"] for c in body["checks"]]
+    inspection = db.session.get(Inspection, out["id"])
+    assert [(c.position, c.item_code, c.result) for c in inspection.checks] == [
+        (i, c["code"], "pass") for i, c in enumerate(body["checks"])]
